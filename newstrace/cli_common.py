@@ -1,0 +1,107 @@
+"""What every CLI command shares: the --db option, opening the store, turning newstrace's
+errors into clean messages, and a rich progress display for long work."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .errors import NewstraceError
+from .pipeline import Progress as ProgressHook
+from .store import DEFAULT_DB, Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: stdout for results, stderr for progress and errors, so results can be piped.
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+__all__ = ["console", "err_console", "escape", "db_option", "config_option", "open_store",
+           "handle_errors", "RichProgress"]
+
+
+def db_option(func: F) -> F:
+    """--db FILE, defaulting to $NEWSTRACE_DB or ./newstrace.db."""
+    return click.option(
+        "--db", "db", type=click.Path(dir_okay=False), envvar="NEWSTRACE_DB", default=DEFAULT_DB,
+        show_default=True, show_envvar=True, help="The SQLite store to read and write.",
+    )(func)
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False), default=None,
+        help="A TOML settings file (default: ./newstrace.toml when present).",
+    )(func)
+
+
+def open_store(db: str, *, must_exist: bool = False) -> Store:
+    if must_exist and db != ":memory:" and not os.path.exists(db):
+        raise NewstraceError(
+            f"No store at {db!r}. Ingest articles first (`newstrace ingest FILES --db {db}`) "
+            "or point --db / NEWSTRACE_DB at an existing store."
+        )
+    return Store.open(db)
+
+
+def handle_errors(func: F) -> F:
+    """Turn NewstraceError into a one-line `Error: ...` and exit code 2 (no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except NewstraceError as exc:
+            err_console.print(f"[bold red]Error:[/] {escape(str(exc))}")
+            raise SystemExit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("Interrupted. Work committed so far is kept; run the command again to resume.")
+            raise SystemExit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class RichProgress(ProgressHook):
+    """Progress bars on stderr (quiet when stderr is not a terminal, or with quiet=True)."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.enabled = not quiet and err_console.is_terminal
+        self._progress: Progress | None = None
+        self._task: Any = None
+
+    def start(self, description: str, total: int | None) -> None:
+        self.finish()
+        if not self.enabled:
+            return
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err_console, transient=False,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task(escape(description), total=total)
+
+    def advance(self, amount: int = 1) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, amount)
+
+    def finish(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+@contextmanager
+def progress_display(quiet: bool = False) -> Iterator[RichProgress]:
+    hook = RichProgress(quiet)
+    try:
+        yield hook
+    finally:
+        hook.finish()

@@ -1,0 +1,125 @@
+"""Export the store's results as JSON or CSV in a documented, versioned schema.
+
+The export contract is ``EXPORT_SCHEMA_VERSION`` plus the tables in ``EXPORT_TABLES``, each
+exported with all its columns. JSON: one object ``{"newstrace_export": VERSION, "tables":
+{name: [rows]}}`` (JSON columns decoded). CSV: a folder with one ``<table>.csv`` per table and a
+``manifest.json``. A table that the store does not have yet (its stage has not run) is exported
+as an empty list and listed under ``missing`` so consumers can tell "none" from "not analysed".
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import InputError
+from .store import Store, utcnow
+
+EXPORT_SCHEMA_VERSION = 1
+
+#: Exported tables, in order. Later stages append theirs (and bump the version on a change
+#: that removes or renames a column).
+EXPORT_TABLES: tuple[str, ...] = (
+    "articles",
+    "article_urls",
+    "ingest_records",
+    "pairs",
+    "passages",
+    "stories",
+    "story_articles",
+    "attributions",
+    "claims",
+    "citations",
+    "claim_groups",
+    "claim_variants",
+    "mutations",
+    "provenance_edges",
+    "factchecks",
+    "factcheck_matches",
+)
+#: Columns holding JSON text, decoded in the JSON export.
+JSON_COLUMNS = frozenset({"metadata", "hedges", "numbers", "entities", "outlets", "evidence", "details"})
+FORMATS = ("json", "csv")
+
+
+def _iter_rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
+    with store.read() as conn:
+        result = conn.exec_driver_sql(f'SELECT * FROM "{table}"')
+        keys = list(result.keys())
+        for row in result:
+            yield dict(zip(keys, row, strict=True))
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    for key in JSON_COLUMNS.intersection(row):
+        value = row[key]
+        if isinstance(value, str):
+            try:
+                row[key] = json.loads(value)
+            except ValueError:
+                pass
+    return row
+
+
+def export(store: Store, fmt: str, out: str | Path | None, tables: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Write the export; ``out`` None means stdout (JSON only). Returns the manifest."""
+    if fmt not in FORMATS:
+        raise InputError(f"Unknown export format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    wanted = tables or EXPORT_TABLES
+    unknown = [t for t in wanted if t not in EXPORT_TABLES]
+    if unknown:
+        raise InputError(f"Not an exported table: {', '.join(unknown)}. Tables: {', '.join(EXPORT_TABLES)}.")
+    present = set(store.tables())
+    manifest: dict[str, Any] = {
+        "newstrace_export": EXPORT_SCHEMA_VERSION,
+        "exported_at": utcnow(),
+        "tables": {},
+        "missing": [t for t in wanted if t not in present],
+    }
+    if fmt == "json":
+        stream: IO[str]
+        close = False
+        if out is None or str(out) == "-":
+            stream = sys.stdout
+        else:
+            stream = open(out, "w", encoding="utf-8")  # noqa: SIM115
+            close = True
+        try:
+            # Streamed by hand so a large store never sits in memory as one object.
+            stream.write('{"newstrace_export": %d, "exported_at": %s, "missing": %s, "tables": {'
+                         % (EXPORT_SCHEMA_VERSION, json.dumps(manifest["exported_at"]), json.dumps(manifest["missing"])))
+            for i, table in enumerate(wanted):
+                stream.write(("," if i else "") + f"\n{json.dumps(table)}: [")
+                count = 0
+                if table in present:
+                    for row in _iter_rows(store, table):
+                        stream.write(("," if count else "") + "\n  " + json.dumps(_decode(row), ensure_ascii=False, default=str))
+                        count += 1
+                stream.write("\n]")
+                manifest["tables"][table] = count
+            stream.write("\n}}\n")
+        finally:
+            if close:
+                stream.close()
+        return manifest
+    if out is None or str(out) == "-":
+        raise InputError("CSV export writes one file per table: give a folder with -o OUT_DIR.")
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in wanted:
+        columns = store.columns(table) if table in present else []
+        count = 0
+        with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(columns)
+            if table in present:
+                for row in _iter_rows(store, table):
+                    writer.writerow([row[c] for c in columns])
+                    count += 1
+        manifest["tables"][table] = count
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
+    return manifest

@@ -1,0 +1,414 @@
+"""Matching texts (claims, titles, tweets) to fact-checks: retrieve, re-rank, decide.
+
+Evidence, in order of cost:
+
+1. Lexical: BM25 (bm25s) over each fact-check's claim and title, after the query is cleaned of
+   what social posts add around a claim (URLs, ``pic.twitter.com`` links, the ``— Name
+   (@handle) Date`` trailer of an embedded tweet, hashtags run together).
+2. Neural: cosine of all-MiniLM-L6-v2 embeddings of the query against the claim and the title,
+   by a numpy dot product over the whole collection.
+3. The union of both top-N lists is re-ranked by a logistic regression over features of each
+   (query, fact-check) pair: both scores, their ranks, the gap to the best candidate, and
+   overlap of numbers, capitalised words and claim words. The model is fitted on labelled
+   pairs (CLEF CheckThat! train and dev splits); its output is a probability-like score.
+4. "matched" is decided by a threshold on that score, calibrated on held-out labelled queries
+   so that at least 90% of the top-1 fact-checks above it are the right one.
+
+``Matcher`` works on plain ``FactCheckDoc`` records, so the benchmark and the store stage use the
+same code. Embeddings of a collection are cached on disk, keyed by a hash of its texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# -- text normalisation --------------------------------------------------------------------------
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|pic\.twitter\.com/\S+", re.I)
+# The trailer of an embedded tweet: "— Center for Bio Div (@CenterForBioDiv) January 14, 2020".
+_TWEET_TRAILER = re.compile(
+    r"[\u2014\u2013]\s*([^\u2014\u2013(]{0,80})\(@(\w+)\)\s+([A-Z][a-z]+ \d{1,2}, \d{4})\s*\"?\s*$"
+)
+_HASHTAG = re.compile(r"#(\w+)")
+_MENTION = re.compile(r"@(\w+)")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)")
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z]{2,}\b")
+
+# Function words carry no evidence about which claim is meant; these are also dropped from
+# the "claim words present" feature.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves
+    s t rt amp via""".split()
+)
+
+
+def clean_query(text: str) -> str:
+    """A social post or headline reduced to its claim-bearing words (see the module docstring)."""
+    text = html.unescape(text)
+    text = _TWEET_TRAILER.sub(lambda m: " " + m.group(1), text)
+    text = _URL.sub(" ", text)
+    text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)), text)
+    text = _MENTION.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)), text)
+    return _SPACE.sub(" ", text).strip().strip('"').strip()
+
+
+def _stem(word: str) -> str:
+    # A light suffix stripper (no stemmer package is installed): enough to meet plurals and
+    # common verb forms half way, which is what BM25 needs most on short claims.
+    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("edly", ""), ("ed", ""), ("es", ""),
+                         ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: len(word) - len(suffix)] + keep
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased, stemmed content words of ``text``."""
+    return [_stem(w) for w in _WORD.findall(text.lower().replace("\u2019", "'")) if w not in STOPWORDS]
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def _capitalised(text: str) -> set[str]:
+    return {w.lower() for w in _CAPITALISED.findall(text)} - STOPWORDS
+
+
+# -- records ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactCheckDoc:
+    """What the matcher needs of a fact-check: its id, the claim reviewed, and the title."""
+
+    id: str
+    claim: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Match:
+    factcheck_id: str
+    rank: int  # 1-based
+    score: float  # re-ranker output in [0, 1]
+    matched: bool  # score >= the calibrated threshold
+    bm25: float
+    cosine: float
+
+
+FEATURES = (
+    "bm25_rel", "bm25_log", "cos_claim", "cos_title", "cos_gap", "bm25_rank_inv", "cos_rank_inv",
+    "number_overlap", "number_conflict", "capital_overlap", "claim_words_present", "title_words_present",
+)
+
+
+@dataclass
+class Reranker:
+    """Logistic regression over ``FEATURES`` (standardised), and the "matched" threshold."""
+
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float
+    threshold: float
+    fitted_on: str = ""
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.coef) + self.intercept)))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"features": list(FEATURES), "mean": self.mean, "scale": self.scale, "coef": self.coef,
+                "intercept": self.intercept, "threshold": self.threshold, "fitted_on": self.fitted_on}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reranker:
+        if list(data.get("features", [])) != list(FEATURES):
+            raise InputError("The re-ranker was fitted on other features; fit it again with this version.")
+        return cls(list(data["mean"]), list(data["scale"]), list(data["coef"]), float(data["intercept"]),
+                   float(data["threshold"]), str(data.get("fitted_on", "")))
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, iterations: int = 50) -> tuple[
+        list[float], list[float], list[float], float]:
+    """L2-regularised logistic regression by Newton's method (no scikit-learn at run time).
+
+    Returns (mean, scale, coef, intercept) over standardised features."""
+    import numpy as np
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    # Balance the classes: one relevant candidate per query against dozens of others.
+    pos = max(1.0, float(y.sum()))
+    neg = max(1.0, float(len(y) - y.sum()))
+    weight = np.where(y > 0, len(y) / (2 * pos), len(y) / (2 * neg))
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2)
+    penalty[-1] = 0.0  # no shrinkage of the intercept
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(z @ w)))
+        grad = z.T @ (weight * (p - y)) + penalty * w
+        hess = (z * (weight * p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return mean.tolist(), scale.tolist(), w[:-1].tolist(), float(w[-1])
+
+
+def calibrate_threshold(top1_scores: Sequence[float], top1_correct: Sequence[bool], *,
+                        precision: float = 0.9) -> float:
+    """The lowest score such that, among held-out queries whose top-1 scores at least that, at
+    least ``precision`` of the top-1 fact-checks are right."""
+    pairs = sorted(zip(top1_scores, top1_correct, strict=True), reverse=True)
+    best = 1.0
+    right = 0
+    for i, (score, correct) in enumerate(pairs, start=1):
+        right += int(correct)
+        if right / i >= precision:
+            best = float(score)
+    return best
+
+
+# -- the matcher --------------------------------------------------------------------------------
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(os.environ.get("NEWSTRACE_CACHE", Path(base) / "newstrace"))
+
+
+def embed_cached(texts: list[str], cache_dir: Path | None) -> np.ndarray:
+    """MiniLM embeddings of ``texts``, read from / written to ``cache_dir`` keyed by their hash."""
+    import numpy as np
+
+    from .models import embed
+
+    if cache_dir is None:
+        return embed(texts, batch_size=128)
+    key = hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()[:20]
+    path = Path(cache_dir) / f"emb-{key}.npy"
+    if path.exists():
+        vectors = np.load(path)
+        if vectors.shape[0] == len(texts):
+            return vectors
+    vectors = embed(texts, batch_size=128)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, vectors)
+    tmp.replace(path)  # atomic: a killed run never leaves half a cache file
+    return vectors
+
+
+@dataclass
+class _Candidates:
+    doc_index: np.ndarray  # (m,) indices into the collection
+    features: np.ndarray  # (m, len(FEATURES))
+    bm25: np.ndarray
+    cosine: np.ndarray
+
+
+@dataclass
+class Matcher:
+    """Ranks fact-checks for query texts. Build with ``Matcher.build(docs)``."""
+
+    docs: list[FactCheckDoc]
+    reranker: Reranker | None = None
+    candidates_per_retriever: int = 30
+    _bm25: Any = field(default=None, repr=False)
+    _vocab: dict[str, int] = field(default_factory=dict, repr=False)
+    _claim_vecs: Any = field(default=None, repr=False)
+    _title_vecs: Any = field(default=None, repr=False)
+    _doc_numbers: list[set[str]] = field(default_factory=list, repr=False)
+    _doc_capitals: list[set[str]] = field(default_factory=list, repr=False)
+    _claim_tokens: list[set[str]] = field(default_factory=list, repr=False)
+    _title_tokens: list[set[str]] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def build(cls, docs: Sequence[FactCheckDoc], *, reranker: Reranker | None = None,
+              cache_dir: Path | None = None, embeddings: tuple[Any, Any] | None = None) -> Matcher:
+        """Index ``docs`` (BM25 and embeddings). ``reranker=None`` means the packaged default."""
+        import bm25s
+
+        if not docs:
+            raise InputError("There are no fact-checks to match against. Import some first: "
+                             "`newstrace factchecks import FILE`.")
+        matcher = cls(list(docs), reranker)
+        corpus = [tokens(f"{d.claim} {d.title}") or ["<empty>"] for d in matcher.docs]
+        matcher._bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        matcher._bm25.index(corpus, show_progress=False)
+        matcher._vocab = matcher._bm25.vocab_dict
+        if embeddings is None:
+            claim_vecs = embed_cached([d.claim for d in matcher.docs], cache_dir)
+            title_vecs = embed_cached([d.title or d.claim for d in matcher.docs], cache_dir)
+        else:
+            claim_vecs, title_vecs = embeddings
+        matcher._claim_vecs, matcher._title_vecs = claim_vecs, title_vecs
+        matcher._doc_numbers = [_numbers(d.claim + " " + d.title) for d in matcher.docs]
+        matcher._doc_capitals = [_capitalised(d.claim + " " + d.title) for d in matcher.docs]
+        matcher._claim_tokens = [set(tokens(d.claim)) for d in matcher.docs]
+        matcher._title_tokens = [set(tokens(d.title)) for d in matcher.docs]
+        return matcher
+
+    # -- retrieval -------------------------------------------------------------------------
+    def bm25_scores(self, query: str) -> np.ndarray:
+        """BM25 score of every fact-check for one (cleaned) query."""
+        import numpy as np
+
+        words = [w for w in tokens(query) if w in self._vocab]
+        if not words:
+            return np.zeros(len(self.docs), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(words), dtype=np.float32)
+
+    def candidates(self, queries: Sequence[str], query_vecs: np.ndarray | None = None) -> list[_Candidates]:
+        """Top-N by BM25 and top-N by cosine, merged, with re-ranking features."""
+        import numpy as np
+
+        from .models import embed
+
+        cleaned = [clean_query(q) for q in queries]
+        if query_vecs is None:
+            query_vecs = embed(cleaned, batch_size=64)
+        cos_claim_all = query_vecs @ self._claim_vecs.T
+        cos_title_all = query_vecs @ self._title_vecs.T
+        n = min(self.candidates_per_retriever, len(self.docs))
+        out = []
+        for qi, query in enumerate(cleaned):
+            bm = self.bm25_scores(query)
+            cos = np.maximum(cos_claim_all[qi], cos_title_all[qi])
+            top_bm = np.argpartition(-bm, n - 1)[:n] if n < len(bm) else np.arange(len(bm))
+            top_cos = np.argpartition(-cos, n - 1)[:n] if n < len(cos) else np.arange(len(cos))
+            idx = np.unique(np.concatenate([top_bm, top_cos]))
+            out.append(self._features(query, idx, bm, cos_claim_all[qi], cos_title_all[qi]))
+        return out
+
+    def _features(self, query: str, idx: np.ndarray, bm: np.ndarray, cos_claim: np.ndarray,
+                  cos_title: np.ndarray) -> _Candidates:
+        import numpy as np
+
+        bm_c = bm[idx]
+        cc = cos_claim[idx]
+        ct = cos_title[idx]
+        cos_best = np.maximum(cc, ct)
+        bm_rank = np.empty(len(idx))
+        bm_rank[np.argsort(-bm_c, kind="stable")] = np.arange(len(idx))
+        cos_rank = np.empty(len(idx))
+        cos_rank[np.argsort(-cos_best, kind="stable")] = np.arange(len(idx))
+        q_numbers = _numbers(query)
+        q_capitals = _capitalised(query)
+        q_tokens = set(tokens(query))
+        rows = []
+        for j, d in enumerate(idx):
+            d_numbers = self._doc_numbers[d]
+            shared_numbers = len(q_numbers & d_numbers)
+            claim_words = self._claim_tokens[d]
+            title_words = self._title_tokens[d]
+            rows.append((
+                bm_c[j] / (bm_c.max() + 1e-9),
+                np.log1p(bm_c[j]),
+                cc[j],
+                ct[j],
+                cos_best[j] - cos_best.max(),
+                1.0 / (1.0 + bm_rank[j]),
+                1.0 / (1.0 + cos_rank[j]),
+                shared_numbers / max(1, len(d_numbers)),
+                float(bool(q_numbers) and bool(d_numbers) and not shared_numbers),
+                len(q_capitals & self._doc_capitals[d]) / max(1, len(self._doc_capitals[d])),
+                len(q_tokens & claim_words) / max(1, len(claim_words)),
+                len(q_tokens & title_words) / max(1, len(title_words)),
+            ))
+        return _Candidates(idx, np.asarray(rows, dtype=np.float64), bm_c, cos_best)
+
+    # -- ranking ---------------------------------------------------------------------------
+    def rank(self, queries: Sequence[str], *, k: int = 5, query_vecs: np.ndarray | None = None) -> list[list[Match]]:
+        """The top ``k`` fact-checks for each query, best first, with scores and "matched"."""
+        import numpy as np
+
+        reranker = self.reranker or default_reranker()
+        results = []
+        for cand in self.candidates(queries, query_vecs):
+            scores = reranker.score(cand.features)
+            order = np.argsort(-scores, kind="stable")[:k]
+            results.append([
+                Match(self.docs[int(cand.doc_index[j])].id, r + 1, float(scores[j]),
+                      bool(scores[j] >= reranker.threshold), float(cand.bm25[j]), float(cand.cosine[j]))
+                for r, j in enumerate(order)
+            ])
+        return results
+
+    def fit(self, queries: Sequence[str], gold: Sequence[set[str]], *, fitted_on: str = "",
+            calibration: tuple[Sequence[str], Sequence[set[str]]] | None = None, l2: float = 1.0) -> Reranker:
+        """Fit the re-ranker on labelled queries (gold: the relevant fact-check ids per query).
+
+        The threshold is calibrated on ``calibration`` when given (held-out queries), else by
+        2-fold cross-fitting over ``queries``, never on the pairs the model was fitted on."""
+        import numpy as np
+
+        ids = [d.id for d in self.docs]
+        cands = self.candidates(queries)
+        labels = [np.array([ids[int(i)] in g for i in c.doc_index], dtype=np.float64)
+                  for c, g in zip(cands, gold, strict=True)]
+
+        def fit_on(which: Sequence[int]) -> Reranker:
+            x = np.vstack([cands[i].features for i in which])
+            y = np.concatenate([labels[i] for i in which])
+            mean, scale, coef, intercept = fit_logistic(x, y, l2=l2)
+            return Reranker(mean, scale, coef, intercept, 1.0, fitted_on)
+
+        model = fit_on(range(len(cands)))
+        if calibration is not None:
+            self.reranker = model
+            ranked = self.rank(calibration[0], k=1)
+            top1 = [(r[0].score, r[0].factcheck_id in g) for r, g in zip(ranked, calibration[1], strict=True) if r]
+        else:
+            top1 = []
+            half = np.arange(len(cands)) % 2
+            for fold in (0, 1):
+                part = fit_on(np.flatnonzero(half != fold))
+                for i in np.flatnonzero(half == fold):
+                    s = part.score(cands[i].features)
+                    j = int(np.argmax(s))
+                    top1.append((float(s[j]), bool(labels[i][j])))
+        model.threshold = calibrate_threshold([s for s, _ in top1], [c for _, c in top1])
+        self.reranker = model
+        return model
+
+
+# Fitted by `python bench/claim_matching.py --fit-default` on CLEF CheckThat! 2022 task 2A
+# English train + dev queries (which include the CLEF 2020 train, dev and test tweets).
+# Figures reported for CLEF 2020 test are never taken with these weights: the benchmark fits
+# its own model on CLEF 2020 train + dev for them.
+DEFAULT_RERANKER: dict[str, Any] | None = None
+
+
+def default_reranker() -> Reranker:
+    """The packaged re-ranker (see ``DEFAULT_RERANKER``)."""
+    if DEFAULT_RERANKER is None:
+        raise InputError("No packaged re-ranker: run `python bench/claim_matching.py --fit-default`.")
+    return Reranker.from_dict(DEFAULT_RERANKER)
