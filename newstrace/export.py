@@ -90,8 +90,8 @@ def export(store: Store, fmt: str, out: str | Path | None, tables: tuple[str, ..
             close = True
         try:
             # Streamed by hand so a large store never sits in memory as one object.
-            stream.write('{"newstrace_export": %d, "exported_at": %s, "missing": %s, "tables": {'
-                         % (EXPORT_SCHEMA_VERSION, json.dumps(manifest["exported_at"]), json.dumps(manifest["missing"])))
+            head = json.dumps({k: manifest[k] for k in ("newstrace_export", "exported_at", "missing")})
+            stream.write(head[:-1] + ', "tables": {')
             for i, table in enumerate(wanted):
                 stream.write(("," if i else "") + f"\n{json.dumps(table)}: [")
                 count = 0

@@ -1,0 +1,106 @@
+"""`newstrace trace STORY` (the story's lineage in the terminal) and `newstrace graph STORY`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.tree import Tree
+
+from .cli_common import console, db_option, err_console, escape, handle_errors, open_store
+from .errors import InputError
+from .provenance import GRAPH_FORMATS, export_graph, lineage
+
+
+def _resolve_story(store, story_id: str) -> str:  # type: ignore[no-untyped-def]
+    """Accept a story id, a unique prefix of one, or an id that a merge retired."""
+    rows = store.rows("SELECT id FROM stories WHERE id LIKE :p", {"p": story_id + "%"})
+    if len(rows) == 1:
+        return str(rows[0]["id"])
+    if "story_merges" in store.tables():
+        cols = store.columns("story_merges")
+        if {"old_id", "new_id"} <= set(cols):
+            merged = store.rows("SELECT new_id FROM story_merges WHERE old_id = :s", {"s": story_id})
+            if merged:
+                return str(merged[0]["new_id"])
+    if not rows:
+        raise InputError(f"No story {story_id!r}. List stories with `newstrace stories`.")
+    raise InputError(f"{story_id!r} matches {len(rows)} stories; give more of the id.")
+
+
+@click.command("trace")
+@db_option
+@click.argument("story_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the lineage as JSON.")
+@handle_errors
+def trace_cmd(db: str, story_id: str, as_json: bool) -> None:
+    """Print a story's lineage: origin, who copied or rewrote whom, and how claims changed."""
+    with open_store(db, must_exist=True) as store:
+        story_id = _resolve_story(store, story_id)
+        data = lineage(store, story_id)
+    if as_json:
+        console.print_json(json.dumps(data, default=str))
+        return
+    if not data["articles"]:
+        raise InputError(f"Story {story_id} has no articles.")
+    origin = data["origin"]
+    label = f"story [bold]{escape(story_id)}[/]"
+    if origin:
+        if origin["cited_origin"]:
+            label += (f"\ncited origin: [bold]{escape(origin['cited_origin'])}[/] ({escape(origin['cited_origin_kind'] or '')})"
+                      + (f" via [bold]{escape(origin['via_outlet'])}[/]" if origin["via_outlet"] else "")
+                      + f", cited by {origin['citing_articles']} article(s)")
+        else:
+            label += "\ncited origin: none cited"
+    tree = Tree(label)
+    titles = {a["id"]: a for a in data["articles"]}
+    children: dict[str | None, list[str]] = {}
+    for a in data["articles"]:
+        parent = data["parent"].get(a["id"], (None, None))[0]
+        children.setdefault(parent if parent in titles else None, []).append(a["id"])
+
+    def node_label(aid: str) -> str:
+        a = titles[aid]
+        relation = data["parent"].get(aid, (None, ""))[1]
+        arrow = f"[cyan]{relation}[/] ← " if relation else ""
+        cites = data["cites"].get(aid)
+        cite = f" [dim]cites {escape(', '.join(cites))}[/]" if cites else ""
+        when = a["published_at"] or "date unknown"
+        return f"{arrow}{escape(a['outlet'] or '?')} · {escape(when)} · {escape((a['title'] or aid)[:80])} [dim]{aid}[/]{cite}"
+
+    def grow(branch: Tree, parent: str | None) -> None:
+        for aid in children.get(parent, []):
+            grow(branch.add(node_label(aid)), aid)
+
+    grow(tree, None)
+    console.print(tree)
+    muts = data["mutations"]
+    if muts:
+        console.print(f"\n[bold]{len(muts)} mutation(s)[/], dangerous first:")
+        for m in muts:
+            flag = "[bold red]DANGEROUS[/] " if m["dangerous"] else ""
+            src = titles.get(m["from_article_id"], {}).get("outlet") or m["from_article_id"]
+            dst = titles.get(m["to_article_id"], {}).get("outlet") or m["to_article_id"]
+            console.print(f"- {flag}[yellow]{m['type']}[/] {escape(str(src))} → {escape(str(dst))}")
+            if m["before_text"]:
+                console.print(f"    before: {escape(m['before_text'][:200])}")
+            if m["after_text"]:
+                console.print(f"    after:  {escape(m['after_text'][:200])}")
+    else:
+        console.print("\nno mutations found along the lineage")
+
+
+@click.command("graph")
+@db_option
+@click.argument("story_id")
+@click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), default="graphml", show_default=True)
+@click.option("-o", "--out", required=True, help="File to write.")
+@handle_errors
+def graph_cmd(db: str, story_id: str, fmt: str, out: str) -> None:
+    """Write a story's provenance graph as GraphML, GEXF (Gephi) or JSON."""
+    with open_store(db, must_exist=True) as store:
+        path = export_graph(store, _resolve_story(store, story_id), fmt, out)
+    err_console.print(f"wrote {escape(str(path))}")
+
+
+COMMANDS = [trace_cmd, graph_cmd]

@@ -1,0 +1,202 @@
+"""Where a story came from: the provenance graph and the story's origin.
+
+Two kinds of evidence, kept apart because they answer different questions:
+- *text reuse* (from ``pairs``): article -> article edges, copy / partial / rewrite /
+  same-event, directed from the earlier to the later article only when the dates say so;
+- *citation* (from ``attributions``): article -> outlet edges where an article cites an
+  outlet ("told RIA Novosti", "RT reports:"), and outlet -> source edges for who the cited
+  outlet's claim is attributed to ("a military-diplomatic source").
+
+The origin of a story is reported as both: its earliest article (ties and missing dates are
+said, not broken) and the origin its articles cite most (self-citations, an outlet citing its
+own reporting, do not count).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .store import Store
+
+GRAPH_FORMATS = ("graphml", "gexf", "json")
+_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Origin:
+    story_id: str
+    earliest_article_id: str | None
+    earliest_is_tied: bool
+    cited_origin: str | None
+    cited_origin_kind: str | None
+    via_outlet: str | None
+    citing_articles: int
+
+
+def _key(name: str | None) -> str:
+    return _ALNUM.sub("", (name or "").lower())
+
+
+def is_self_citation(article_outlet: str | None, cited: str | None) -> bool:
+    """'told Sputnik' inside a sputniknews.com article is the outlet's own reporting."""
+    a, c = _key(article_outlet), _key(cited)
+    if not a or not c:
+        return False
+    stem = _key((article_outlet or "").split(".")[0])
+    return c in a or (bool(stem) and (stem in c or c in stem))
+
+
+def earliest(articles: Sequence[dict[str, Any]]) -> tuple[str | None, bool]:
+    dated = [a for a in articles if a.get("published_at")]
+    if not dated:
+        return None, False
+    first = min(a["published_at"] for a in dated)
+    tied = [a for a in dated if a["published_at"] == first]
+    return sorted(a["id"] for a in tied)[0], len(tied) > 1
+
+
+def citation_edges(
+    articles: Sequence[dict[str, Any]], attributions: Sequence[dict[str, Any]]
+) -> tuple[list[tuple[str, str, str, str, str, dict[str, Any]]], Origin | None]:
+    """Edges (src_kind, src, dst_kind, dst, relation, evidence) and the most-cited origin."""
+    outlet_of = {a["id"]: a.get("outlet") for a in articles}
+    edges: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}
+    outlet_citers: dict[str, set[str]] = defaultdict(set)
+    sources_via: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+    for att in attributions:
+        cited = att.get("cited_outlet")
+        if not cited or is_self_citation(outlet_of.get(att["article_id"]), cited):
+            continue
+        outlet_citers[cited].add(att["article_id"])
+        key = ("article", att["article_id"], "outlet", cited, "cites")
+        edges.setdefault(key, {"quotes": []})["quotes"].append((att.get("cue_text") or "")[:80])
+        kind = att.get("source_kind") or "none"
+        if kind not in ("outlet", "none"):
+            source = att.get("source_name") or att.get("source_text") or kind
+            sources_via[cited][(source, kind)] += 1
+            edges.setdefault(("outlet", cited, "source", source, "cites"), {"kind": kind})
+    origin = None
+    if outlet_citers:
+        via = max(outlet_citers, key=lambda o: (len(outlet_citers[o]), o))
+        if sources_via[via]:
+            (source, kind), _ = max(sources_via[via].items(), key=lambda kv: (kv[1], kv[0]))
+        else:
+            source, kind = via, "outlet"
+        origin = Origin("", None, False, source, kind, via, len(outlet_citers[via]))
+    return [(*k, v) for k, v in edges.items()], origin
+
+
+def reuse_edges(pairs: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, str, str, int, float, dict[str, Any]]]:
+    out = []
+    for p in pairs:
+        direction = p.get("direction")
+        if direction == "b->a":
+            src, dst, directed = p["b_id"], p["a_id"], 1
+        else:
+            src, dst, directed = p["a_id"], p["b_id"], int(direction == "a->b")
+        weight = float(p.get("score") or max(p.get("coverage_a") or 0, p.get("coverage_b") or 0) or 1.0)
+        out.append(("article", src, "article", dst, p["relation"], directed, weight, {}))
+    return out
+
+
+def write_provenance(
+    conn: Any,
+    store: Store,
+    story_id: str,
+    articles: Sequence[dict[str, Any]],
+    parents: dict[str, tuple[str, str]],
+    pairs: Sequence[dict[str, Any]],
+    fingerprint: str,
+) -> Origin:
+    """Replace the story's provenance edges and origin inside the caller's transaction."""
+    ids = json.dumps([a["id"] for a in articles])
+    attributions = [dict(r._mapping) for r in conn.exec_driver_sql(
+        "SELECT * FROM attributions WHERE article_id IN (SELECT value FROM json_each(?))", (ids,))]
+    cites, origin = citation_edges(articles, attributions)
+    rows = []
+    for src_kind, src, dst_kind, dst, relation, directed, weight, evidence in reuse_edges(pairs):
+        evidence = {"lineage": parents.get(dst, (None,))[0] == src}
+        rows.append((story_id, src_kind, src, dst_kind, dst, relation, directed, weight, json.dumps(evidence)))
+    for src_kind, src, dst_kind, dst, relation, evidence in cites:
+        rows.append((story_id, src_kind, src, dst_kind, dst, relation, 1, 1.0, json.dumps(evidence, ensure_ascii=False)))
+    conn.exec_driver_sql("DELETE FROM provenance_edges WHERE story_id = ?", (story_id,))
+    if rows:
+        conn.exec_driver_sql("INSERT OR REPLACE INTO provenance_edges VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    first, tied = earliest(articles)
+    result = Origin(story_id, first, tied, origin.cited_origin if origin else None,
+                    origin.cited_origin_kind if origin else None, origin.via_outlet if origin else None,
+                    origin.citing_articles if origin else 0)
+    conn.exec_driver_sql(
+        "INSERT OR REPLACE INTO story_origins VALUES (?,?,?,?,?,?,?,?)",
+        (story_id, result.earliest_article_id, int(result.earliest_is_tied), result.cited_origin,
+         result.cited_origin_kind, result.via_outlet, result.citing_articles, fingerprint))
+    return result
+
+
+# -- reading and exporting ---------------------------------------------------------------------
+def story_graph(store: Store, story_id: str) -> Any:
+    """The story's provenance graph as a networkx MultiDiGraph (nodes carry labels and kinds)."""
+    import networkx as nx
+
+    if not store.rows("SELECT 1 FROM stories WHERE id = :s", {"s": story_id}):
+        raise InputError(f"No story {story_id!r}. List stories with `newstrace stories`.")
+    graph = nx.MultiDiGraph(story_id=story_id)
+    articles = {a["id"]: a for a in store.rows(
+        "SELECT a.id, a.title, a.outlet, a.published_at, a.url FROM story_articles s JOIN articles a "
+        "ON a.id = s.article_id WHERE s.story_id = :s", {"s": story_id})}
+    for a in articles.values():
+        graph.add_node(f"article:{a['id']}", kind="article", label=a["title"] or a["id"],
+                       outlet=a["outlet"] or "", published=a["published_at"] or "", url=a["url"] or "")
+    for e in store.rows("SELECT * FROM provenance_edges WHERE story_id = :s", {"s": story_id}):
+        for kind, name in ((e["src_kind"], e["src"]), (e["dst_kind"], e["dst"])):
+            node = f"{kind}:{name}"
+            if node not in graph:
+                graph.add_node(node, kind=kind, label=name, outlet="", published="", url="")
+        graph.add_edge(f"{e['src_kind']}:{e['src']}", f"{e['dst_kind']}:{e['dst']}", relation=e["relation"],
+                       directed=bool(e["directed"]), weight=float(e["weight"]))
+    return graph
+
+
+def export_graph(store: Store, story_id: str, fmt: str, out: str | Path) -> Path:
+    """Write the story's provenance graph as GraphML, GEXF (opens in Gephi) or node-link JSON."""
+    import networkx as nx
+
+    if fmt not in GRAPH_FORMATS:
+        raise InputError(f"Unknown graph format {fmt!r}; use one of {', '.join(GRAPH_FORMATS)}.")
+    graph = story_graph(store, story_id)
+    path = Path(out)
+    if fmt == "graphml":
+        nx.write_graphml(graph, path)
+    elif fmt == "gexf":
+        nx.write_gexf(graph, path)
+    else:
+        path.write_text(json.dumps(nx.node_link_data(graph, edges="edges"), indent=2, ensure_ascii=False), "utf-8")
+    return path
+
+
+def lineage(store: Store, story_id: str) -> dict[str, Any]:
+    """The story's lineage for display: origin, articles with their parent, and mutations."""
+    origin = store.rows("SELECT * FROM story_origins WHERE story_id = :s", {"s": story_id})
+    articles = store.rows(
+        "SELECT a.id, a.title, a.outlet, a.published_at FROM story_articles s JOIN articles a "
+        "ON a.id = s.article_id WHERE s.story_id = :s ORDER BY COALESCE(a.published_at, '9999'), a.id",
+        {"s": story_id})
+    edges = store.rows(
+        "SELECT * FROM provenance_edges WHERE story_id = :s AND src_kind = 'article' AND dst_kind = 'article'",
+        {"s": story_id})
+    parent = {e["dst"]: (e["src"], e["relation"]) for e in edges if json.loads(e["evidence"]).get("lineage")}
+    cites = defaultdict(list)
+    for e in store.rows("SELECT src, dst FROM provenance_edges WHERE story_id = :s AND src_kind = 'article' "
+                        "AND relation = 'cites'", {"s": story_id}):
+        cites[e["src"]].append(e["dst"])
+    mutations = store.rows(
+        "SELECT * FROM mutations WHERE story_id = :s ORDER BY dangerous DESC, type, id", {"s": story_id})
+    return {"origin": origin[0] if origin else None, "articles": articles, "parent": parent,
+            "cites": dict(cites), "mutations": mutations}

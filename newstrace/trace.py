@@ -1,0 +1,484 @@
+"""How a story changed on the way: claim groups, variants and typed mutations.
+
+Inside each story, claims from different articles that assert the same thing are grouped by
+a one-to-one alignment of each pair of articles' claims (sentence-embedding cosine, with
+lexical overlap as a floor so verbatim copies always align). Mutations are then read along
+the story's lineage: each article is compared with the article it derives from (its
+strongest directed reuse relation: copy, then partial, then rewrite), claim by claim. A change
+is typed from the claims' own evidence (normalised numbers, entities, hedges, certainty and
+attribution, as extracted by the ``claims`` stage), never from the wording alone, and a
+mutation is *dangerous* when a claim that upstream was attributed or hedged is downstream
+stated as plain fact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import Setting
+from .pipeline import StageContext
+from .store import Store
+
+STAGE = "trace"
+
+SETTINGS = (
+    Setting("trace.group_threshold", 0.72,
+            "Cosine (MiniLM) at or above which two claims of different articles assert the same thing."),
+    Setting("trace.lexical_threshold", 0.6,
+            "Word-overlap (Jaccard of content words) at or above which two claims align regardless of cosine."),
+    Setting("trace.max_story_articles", 80,
+            "Stories larger than this compare each article only with its lineage and the 20 earliest."),
+    Setting("trace.dropped_on_partial", False,
+            "Report claims dropped along a `partial` reuse edge (a partial copy drops most claims by design)."),
+)
+
+#: How specific a source is; a drop in rank downstream is a weakened attribution.
+SOURCE_RANK = {
+    "named-official": 3, "named-expert": 3, "named-witness": 3, "named-person": 3,
+    "organisation": 2, "outlet": 2, "document": 2, "anonymous": 1, "none": 0,
+}
+CERTAINTY_RANK = {"hedged": 0, "modal": 1, "asserted": 2}
+LINEAGE_RANK = {"copy": 3, "partial": 2, "rewrite": 1}
+MUTATION_TYPES = (
+    "number-changed", "entity-changed", "hedge-removed", "hedge-added", "attribution-removed",
+    "attribution-weakened", "attribution-changed", "certainty-raised", "claim-added", "claim-dropped",
+)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_STOP = frozenset(
+    "a an the of to in on at for and or but with by from as is are was were be been will would "
+    "that this these those it its he she they them his her their has have had not no said says "
+    "told according".split()
+)
+_ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The claim fields tracing needs, decoded from a ``claims`` row."""
+
+    id: str
+    article_id: str
+    text: str
+    source_kind: str
+    source_name: str | None
+    hedges: tuple[str, ...]
+    certainty: str
+    numbers: tuple[tuple[float | None, str, str], ...]  # (value, unit, modifier)
+    number_texts: tuple[str, ...]
+    entities: frozenset[tuple[str, str]]  # (label, norm)
+
+
+@dataclass
+class Mutation:
+    type: str
+    from_article: str
+    to_article: str
+    from_claim: Claim | None
+    to_claim: Claim | None
+    details: dict[str, Any] = field(default_factory=dict)
+    dangerous: bool = False
+    group_id: str | None = None
+
+
+@dataclass
+class StoryTrace:
+    """Everything the stage computes for one story (before it is written)."""
+
+    story_id: str
+    groups: list[list[Claim]]
+    parents: dict[str, tuple[str, str]]  # article -> (parent article, relation)
+    mutations: list[Mutation]
+
+
+# -- claims -----------------------------------------------------------------------------------
+def _json_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if not value:
+        return []
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return []
+    return decoded if isinstance(decoded, list) else []
+
+
+def claim_from_row(row: dict[str, Any], attribution: dict[str, Any] | None) -> Claim:
+    hedges = tuple(sorted({str(h.get("text", "")).lower() for h in _json_list(row.get("hedges")) if isinstance(h, dict)}))
+    numbers = []
+    number_texts = []
+    for n in _json_list(row.get("numbers")):
+        if not isinstance(n, dict):
+            continue
+        value = n.get("value")
+        numbers.append((float(value) if isinstance(value, (int, float)) else None,
+                        str(n.get("unit") or ""), str(n.get("modifier") or "")))
+        number_texts.append(str(n.get("text", "")))
+    entities = frozenset(
+        (str(e.get("label", "")), str(e.get("norm") or e.get("text", "")).lower())
+        for e in _json_list(row.get("entities"))
+        if isinstance(e, dict) and e.get("label") in _ENTITY_LABELS
+    )
+    kind = row.get("source_kind") or (attribution or {}).get("source_kind") or "none"
+    name = (attribution or {}).get("source_name") or (attribution or {}).get("source_text")
+    return Claim(
+        id=str(row["id"]), article_id=row["article_id"], text=row["text"], source_kind=kind,
+        source_name=(name or None), hedges=hedges, certainty=row.get("certainty") or "asserted",
+        numbers=tuple(sorted(numbers, key=lambda x: (x[0] is None, x[0] or 0, x[1], x[2]))),
+        number_texts=tuple(number_texts), entities=entities,
+    )
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in _STOP)
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+# -- grouping ----------------------------------------------------------------------------------
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+
+def similarity_matrix(claims: Sequence[Claim]) -> Any:
+    """Pairwise claim similarity: max(embedding cosine, content-word Jaccard scaled to cosine)."""
+    import numpy as np
+
+    from .models import embed
+
+    vectors = embed([c.text for c in claims])
+    sims = vectors @ vectors.T
+    words = [content_words(c.text) for c in claims]
+    for i in range(len(claims)):
+        for j in range(i + 1, len(claims)):
+            lexical = jaccard(words[i], words[j])
+            if lexical > sims[i, j]:
+                sims[i, j] = sims[j, i] = lexical
+    return np.asarray(sims)
+
+
+def group_claims(
+    claims: Sequence[Claim],
+    article_order: Sequence[str],
+    comparable: Iterable[tuple[str, str]],
+    *,
+    threshold: float,
+    lexical_threshold: float,
+    sims: Any = None,
+) -> list[list[Claim]]:
+    """Group claims that assert the same thing.
+
+    For each comparable pair of articles, claims are aligned one to one, greedily by
+    similarity (so one claim never absorbs two different claims of the other article); the
+    aligned pairs are joined across all article pairs. Groups come out ordered by their
+    first article, claims inside a group by article order.
+    """
+    if not claims:
+        return []
+    if sims is None:
+        sims = similarity_matrix(claims)
+    by_article: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(claims):
+        by_article[c.article_id].append(i)
+    words = [content_words(c.text) for c in claims]
+    uf = _UnionFind(len(claims))
+    for a, b in comparable:
+        candidates = []
+        for i in by_article.get(a, ()):
+            for j in by_article.get(b, ()):
+                s = float(sims[i, j])
+                if s >= threshold or jaccard(words[i], words[j]) >= lexical_threshold:
+                    candidates.append((s, i, j))
+        used_i: set[int] = set()
+        used_j: set[int] = set()
+        for _, i, j in sorted(candidates, reverse=True):
+            if i in used_i or j in used_j:
+                continue
+            used_i.add(i)
+            used_j.add(j)
+            uf.union(i, j)
+    position = {a: k for k, a in enumerate(article_order)}
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(claims)):
+        groups[uf.find(i)].append(i)
+    ordered = []
+    for members in groups.values():
+        members.sort(key=lambda i: (position.get(claims[i].article_id, len(position)), i))
+        ordered.append([claims[i] for i in members])
+    ordered.sort(key=lambda g: (position.get(g[0].article_id, len(position)), g[0].id))
+    return ordered
+
+
+def normalise_variant(text: str) -> str:
+    return " ".join(m.group(0).lower() for m in _WORD.finditer(text))
+
+
+# -- mutations ---------------------------------------------------------------------------------
+def compare_claims(before: Claim, after: Claim) -> list[Mutation]:
+    """The typed changes from ``before`` (upstream) to ``after`` (downstream)."""
+    found: list[Mutation] = []
+
+    def add(kind: str, **details: Any) -> None:
+        found.append(Mutation(kind, before.article_id, after.article_id, before, after, details))
+
+    if (before.numbers or after.numbers) and before.numbers != after.numbers:
+        # A number that only one side states is rewording unless both sides state numbers.
+        if before.numbers and after.numbers:
+            add("number-changed", before=list(before.number_texts), after=list(after.number_texts))
+    before_entities: dict[str, set[str]] = defaultdict(set)
+    after_entities: dict[str, set[str]] = defaultdict(set)
+    for label, norm in before.entities:
+        before_entities[label].add(norm)
+    for label, norm in after.entities:
+        after_entities[label].add(norm)
+    after_text = after.text.lower()
+    before_text = before.text.lower()
+    for label in set(before_entities) & set(after_entities):
+        gone = {e for e in before_entities[label] - after_entities[label] if e not in after_text}
+        new = {e for e in after_entities[label] - before_entities[label] if e not in before_text}
+        if gone and new:
+            add("entity-changed", label=label, before=sorted(gone), after=sorted(new))
+    removed = set(before.hedges) - set(after.hedges)
+    added = set(after.hedges) - set(before.hedges)
+    if removed and len(after.hedges) < len(before.hedges):
+        add("hedge-removed", hedges=sorted(removed))
+    elif added and len(after.hedges) > len(before.hedges):
+        add("hedge-added", hedges=sorted(added))
+    b_rank = SOURCE_RANK.get(before.source_kind, 0)
+    a_rank = SOURCE_RANK.get(after.source_kind, 0)
+    if before.source_kind != "none" and after.source_kind == "none":
+        add("attribution-removed", before=before.source_kind, source=before.source_name)
+    elif b_rank and a_rank and a_rank < b_rank:
+        add("attribution-weakened", before=before.source_kind, after=after.source_kind,
+            source_before=before.source_name, source_after=after.source_name)
+    elif b_rank and a_rank and (
+        before.source_kind != after.source_kind
+        or (_name(before.source_name) and _name(after.source_name)
+            and _name(before.source_name) != _name(after.source_name) and b_rank >= 2)
+    ):
+        add("attribution-changed", before=before.source_kind, after=after.source_kind,
+            source_before=before.source_name, source_after=after.source_name)
+    if before.certainty == "modal" and after.certainty == "asserted":
+        add("certainty-raised", before=before.certainty, after=after.certainty)
+    upstream_qualified = before.source_kind != "none" or bool(before.hedges) or before.certainty != "asserted"
+    downstream_fact = after.source_kind == "none" and not after.hedges and after.certainty == "asserted"
+    if upstream_qualified and downstream_fact:
+        for m in found:
+            if m.type in ("attribution-removed", "hedge-removed", "certainty-raised"):
+                m.dangerous = True
+    return found
+
+
+def _name(value: str | None) -> str:
+    return normalise_variant(value or "")
+
+
+def lineage_parents(
+    pairs: Iterable[dict[str, Any]], published: dict[str, str | None]
+) -> dict[str, tuple[str, str]]:
+    """Each article's parent: the earlier article of its strongest directed reuse relation."""
+    best: dict[str, tuple[tuple[int, float], str, str]] = {}
+    for p in pairs:
+        relation = p["relation"]
+        if relation not in LINEAGE_RANK:
+            continue
+        direction = p.get("direction")
+        if direction == "a->b":
+            src, dst = p["a_id"], p["b_id"]
+        elif direction == "b->a":
+            src, dst = p["b_id"], p["a_id"]
+        else:
+            continue
+        score = float(p.get("score") or max(p.get("coverage_a") or 0, p.get("coverage_b") or 0))
+        key = (LINEAGE_RANK[relation], score)
+        if dst not in best or key > best[dst][0]:
+            best[dst] = (key, src, relation)
+    return {dst: (src, relation) for dst, (_, src, relation) in best.items()}
+
+
+def trace_story(
+    story_id: str,
+    articles: Sequence[dict[str, Any]],
+    claims: Sequence[Claim],
+    pairs: Sequence[dict[str, Any]],
+    config: Any,
+) -> StoryTrace:
+    """Group a story's claims and read the mutations along its lineage (pure function)."""
+    order = [a["id"] for a in articles]  # oldest first
+    published = {a["id"]: a.get("published_at") for a in articles}
+    parents = lineage_parents(pairs, published)
+    comparable: set[tuple[str, str]] = set()
+    if len(order) <= config["trace.max_story_articles"]:
+        comparable = {(a, b) for i, a in enumerate(order) for b in order[i + 1:]}
+    else:
+        early = order[:20]
+        comparable = {(a, b) for i, a in enumerate(early) for b in order[i + 1:]}
+        comparable |= {(p, c) for c, (p, _) in parents.items()}
+    groups = group_claims(claims, order, sorted(comparable), threshold=config["trace.group_threshold"],
+                          lexical_threshold=config["trace.lexical_threshold"])
+    group_of: dict[str, int] = {}
+    for g, members in enumerate(groups):
+        for c in members:
+            group_of[c.id] = g
+    claims_by_article: dict[str, list[Claim]] = defaultdict(list)
+    for c in claims:
+        claims_by_article[c.article_id].append(c)
+
+    mutations: list[Mutation] = []
+    for child, (parent, relation) in sorted(parents.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 0):
+        if child not in published or parent not in published:
+            continue
+        parent_groups: dict[int, Claim] = {}
+        for c in claims_by_article.get(parent, []):
+            parent_groups.setdefault(group_of[c.id], c)
+        child_groups: dict[int, Claim] = {}
+        for c in claims_by_article.get(child, []):
+            child_groups.setdefault(group_of[c.id], c)
+        for g, after in child_groups.items():
+            before = parent_groups.get(g)
+            if before is None:
+                mutations.append(Mutation("claim-added", parent, child, None, after, {"relation": relation}))
+                continue
+            for m in compare_claims(before, after):
+                m.details["relation"] = relation
+                mutations.append(m)
+        if relation != "partial" or config["trace.dropped_on_partial"]:
+            for g, before in parent_groups.items():
+                if g not in child_groups:
+                    mutations.append(Mutation("claim-dropped", parent, child, before, None, {"relation": relation}))
+    for m in mutations:
+        claim = m.to_claim or m.from_claim
+        if claim is not None:
+            m.group_id = group_id(story_id, groups[group_of[claim.id]][0])
+    return StoryTrace(story_id, groups, parents, mutations)
+
+
+def group_id(story_id: str, first: Claim) -> str:
+    return hashlib.sha256(f"{story_id}\x00{first.id}".encode()).hexdigest()[:16]
+
+
+# -- the stage ---------------------------------------------------------------------------------
+def _story_inputs(store: Store, story_id: str) -> tuple[list[dict[str, Any]], list[Claim], list[dict[str, Any]]]:
+    articles = store.rows(
+        "SELECT a.id, a.title, a.outlet, a.published_at, a.url FROM story_articles s "
+        "JOIN articles a ON a.id = s.article_id WHERE s.story_id = :s "
+        "ORDER BY COALESCE(a.published_at, '9999'), a.id", {"s": story_id})
+    ids = json.dumps([a["id"] for a in articles])
+    attributions = {
+        str(r["id"]): r for r in store.rows(
+            "SELECT * FROM attributions WHERE article_id IN (SELECT value FROM json_each(:ids))", {"ids": ids})
+    }
+    claim_rows = store.rows(
+        "SELECT * FROM claims WHERE article_id IN (SELECT value FROM json_each(:ids)) ORDER BY article_id, start",
+        {"ids": ids})
+    claims = [claim_from_row(r, attributions.get(str(r.get("attribution_id")))) for r in claim_rows]
+    pairs = store.rows(
+        "SELECT * FROM pairs WHERE a_id IN (SELECT value FROM json_each(:ids)) "
+        "AND b_id IN (SELECT value FROM json_each(:ids))", {"ids": ids})
+    return articles, claims, pairs
+
+
+def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]]) -> str:
+    digest = hashlib.sha256()
+    for a in articles:
+        digest.update(f"a{a['id']}{a.get('published_at')}".encode())
+    for c in claims:
+        digest.update(f"c{c.id}".encode())
+    for p in sorted(pairs, key=lambda p: (p["a_id"], p["b_id"])):
+        digest.update(f"p{p['a_id']}{p['b_id']}{p['relation']}{p.get('direction')}".encode())
+    return digest.hexdigest()[:16]
+
+
+def _write_story(conn: Any, store_trace: StoryTrace, articles: Sequence[dict[str, Any]]) -> None:
+    story = store_trace.story_id
+    published = {a["id"]: a.get("published_at") or "9999" for a in articles}
+    conn.exec_driver_sql("DELETE FROM claim_variants WHERE group_id IN (SELECT id FROM claim_groups WHERE story_id = ?)", (story,))
+    conn.exec_driver_sql("DELETE FROM claim_groups WHERE story_id = ?", (story,))
+    conn.exec_driver_sql("DELETE FROM mutations WHERE story_id = ?", (story,))
+    dangerous_groups = {m.group_id for m in store_trace.mutations if m.dangerous}
+    group_rows, variant_rows = [], []
+    for members in store_trace.groups:
+        first = members[0]
+        gid = group_id(story, first)
+        variants: dict[str, int] = {}
+        seen_variant: set[int] = set()
+        for c in sorted(members, key=lambda c: (published.get(c.article_id, "9999"), c.article_id, c.id)):
+            key = normalise_variant(c.text)
+            number = variants.setdefault(key, len(variants) + 1)
+            is_first = number not in seen_variant
+            seen_variant.add(number)
+            variant_rows.append((gid, c.id, c.article_id, number, 1.0 if c is first else 0.0, int(is_first)))
+        group_rows.append((gid, story, first.text, first.article_id, len({c.article_id for c in members}),
+                           len(variants), int(gid in dangerous_groups)))
+    conn.exec_driver_sql("INSERT INTO claim_groups VALUES (?,?,?,?,?,?,?)", group_rows)
+    if variant_rows:
+        conn.exec_driver_sql("INSERT INTO claim_variants VALUES (?,?,?,?,?,?)", variant_rows)
+    mutation_rows = [
+        (story, m.group_id, m.type, m.from_article, m.to_article,
+         m.from_claim.id if m.from_claim else None, m.to_claim.id if m.to_claim else None,
+         m.from_claim.text if m.from_claim else None, m.to_claim.text if m.to_claim else None,
+         json.dumps(m.details, ensure_ascii=False, default=str), int(m.dangerous))
+        for m in store_trace.mutations
+    ]
+    if mutation_rows:
+        conn.exec_driver_sql(
+            "INSERT INTO mutations(story_id, group_id, type, from_article_id, to_article_id, from_claim_id, "
+            "to_claim_id, before_text, after_text, details, dangerous) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            mutation_rows)
+
+
+def run(ctx: StageContext) -> dict[str, Any]:
+    """Trace every story of two or more articles whose members, claims or pairs changed."""
+    from .provenance import write_provenance
+
+    store = ctx.store
+    stories = [r["id"] for r in store.rows("SELECT id FROM stories WHERE size >= 2 ORDER BY id")]
+    known = {r["story_id"]: r["fingerprint"] for r in store.rows("SELECT story_id, fingerprint FROM story_origins")}
+    ctx.progress.start("trace", len(stories))
+    traced = groups = mutations = dangerous = 0
+    for story_id in stories:
+        articles, claims, pairs = _story_inputs(store, story_id)
+        stamp = fingerprint(articles, claims, pairs)
+        if known.get(story_id) == stamp:
+            ctx.progress.advance()
+            continue
+        result = trace_story(story_id, articles, claims, pairs, ctx.config)
+        with store.transaction() as conn:
+            _write_story(conn, result, articles)
+            write_provenance(conn, store, story_id, articles, result.parents, pairs, stamp)
+        traced += 1
+        groups += len(result.groups)
+        mutations += len(result.mutations)
+        dangerous += sum(m.dangerous for m in result.mutations)
+        ctx.progress.advance()
+    # Stories that no longer exist (merged away) lose their trace.
+    with store.transaction() as conn:
+        for table in ("mutations", "provenance_edges", "story_origins"):
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE story_id NOT IN (SELECT id FROM stories WHERE size >= 2)")
+        conn.exec_driver_sql("DELETE FROM claim_variants WHERE group_id IN (SELECT id FROM claim_groups "
+                             "WHERE story_id NOT IN (SELECT id FROM stories WHERE size >= 2))")
+        conn.exec_driver_sql("DELETE FROM claim_groups WHERE story_id NOT IN (SELECT id FROM stories WHERE size >= 2)")
+    ctx.progress.finish()
+    return {"stories_traced": traced, "claim_groups": groups, "mutations": mutations, "dangerous": dangerous}

@@ -1,0 +1,130 @@
+"""Mutation typing and claim grouping on hand-built claims (the claims stage is tested apart)."""
+
+from __future__ import annotations
+
+import pytest
+
+from newstrace.config import Config
+from newstrace.trace import Claim, compare_claims, group_claims, lineage_parents, trace_story
+
+
+def claim(cid: str, article: str, text: str, *, kind: str = "none", name: str | None = None,
+          hedges: tuple[str, ...] = (), certainty: str = "asserted",
+          numbers: tuple[tuple[float | None, str, str], ...] = (), number_texts: tuple[str, ...] = (),
+          entities: frozenset[tuple[str, str]] = frozenset()) -> Claim:
+    return Claim(cid, article, text, kind, name, hedges, certainty, numbers, number_texts, entities)
+
+
+def types(mutations):  # type: ignore[no-untyped-def]
+    return sorted(m.type for m in mutations)
+
+
+def test_trace_number_change_is_typed_and_modifier_counts() -> None:
+    before = claim("1", "A", "More than 9,000 militants will leave Mosul", numbers=((9000.0, "", "more than"),),
+                   number_texts=("More than 9,000",))
+    after = claim("2", "B", "9,000 militants will leave Mosul", numbers=((9000.0, "", ""),), number_texts=("9,000",))
+    found = compare_claims(before, after)
+    assert types(found) == ["number-changed"]
+    assert found[0].details == {"before": ["More than 9,000"], "after": ["9,000"]}
+    assert not found[0].dangerous
+
+
+def test_trace_same_numbers_and_aliases_are_not_changes() -> None:
+    before = claim("1", "A", "9,000 IS fighters will go to Deir ez-Zor", numbers=((9000.0, "", ""),),
+                   entities=frozenset({("ORG", "islamic state"), ("GPE", "deir ez-zor")}))
+    after = claim("2", "B", "9,000 Daesh fighters will go to Dier ez-Zour", numbers=((9000.0, "", ""),),
+                  entities=frozenset({("ORG", "islamic state"), ("GPE", "deir ez-zor")}))
+    assert compare_claims(before, after) == []
+
+
+def test_trace_entity_swap_is_an_entity_change() -> None:
+    before = claim("1", "A", "Fighters will move to Palmyra", entities=frozenset({("GPE", "palmyra")}))
+    after = claim("2", "B", "Fighters will move to Raqqa", entities=frozenset({("GPE", "raqqa")}))
+    found = compare_claims(before, after)
+    assert types(found) == ["entity-changed"]
+    assert found[0].details["before"] == ["palmyra"] and found[0].details["after"] == ["raqqa"]
+
+
+def test_trace_anonymous_claim_stated_as_fact_is_dangerous() -> None:
+    before = claim("1", "A", "The militants will be redeployed, a source told RIA Novosti", kind="anonymous",
+                   name="a military-diplomatic source")
+    after = claim("2", "B", "The militants will be redeployed")
+    found = compare_claims(before, after)
+    assert types(found) == ["attribution-removed"]
+    assert found[0].dangerous
+
+
+def test_trace_hedge_removed_but_still_attributed_is_not_dangerous() -> None:
+    before = claim("1", "A", "Saudi intelligence reportedly acts as mediator, the source said",
+                   kind="anonymous", hedges=("reportedly",), certainty="hedged")
+    after = claim("2", "B", "Saudi intelligence acts as mediator, the source said", kind="anonymous")
+    found = compare_claims(before, after)
+    assert types(found) == ["hedge-removed"]
+    assert not found[0].dangerous
+
+
+def test_trace_hedged_claim_stated_as_fact_is_dangerous() -> None:
+    before = claim("1", "A", "The jets reportedly hit only empty buildings", hedges=("reportedly",), certainty="hedged")
+    after = claim("2", "B", "The jets hit only empty buildings")
+    found = compare_claims(before, after)
+    assert types(found) == ["hedge-removed"] and found[0].dangerous
+
+
+def test_trace_attribution_weakened_and_certainty_raised() -> None:
+    before = claim("1", "A", "Troops may leave, the minister said", kind="named-official", name="Ana Duarte",
+                   certainty="modal")
+    after = claim("2", "B", "Troops will leave, a source said", kind="anonymous", name="a source")
+    assert types(compare_claims(before, after)) == ["attribution-weakened", "certainty-raised"]
+
+
+def test_trace_lineage_follows_the_strongest_directed_relation() -> None:
+    pairs = [
+        {"a_id": "A", "b_id": "C", "relation": "rewrite", "direction": "a->b", "score": 0.9},
+        {"a_id": "B", "b_id": "C", "relation": "copy", "direction": "a->b", "score": 0.99},
+        {"a_id": "C", "b_id": "D", "relation": "copy", "direction": "unknown", "score": 1.0},
+    ]
+    parents = lineage_parents(pairs, {})
+    assert parents == {"C": ("B", "copy")}  # unknown direction is never guessed
+
+
+@pytest.fixture(scope="module")
+def config() -> Config:
+    return Config()
+
+
+def test_trace_groups_paraphrases_and_reads_mutations_along_lineage(config: Config) -> None:
+    origin = [
+        claim("o1", "A", "More than 9,000 Islamic State militants will be redeployed from Mosul to eastern Syria",
+              kind="anonymous", name="a military-diplomatic source", numbers=((9000.0, "", "more than"),),
+              number_texts=("More than 9,000",)),
+        claim("o2", "A", "Coalition planes would only strike vacated buildings", kind="anonymous"),
+        claim("o3", "A", "Washington will send an additional 600 troops to Iraq", kind="named-official",
+              name="Ashton Carter", numbers=((600.0, "", ""),), number_texts=("600",)),
+    ]
+    copy = [
+        claim("c1", "B", "More than 6,000 Islamic State militants will be redeployed from Mosul to eastern Syria",
+              numbers=((6000.0, "", "more than"),), number_texts=("More than 6,000",)),
+        claim("c2", "B", "Coalition planes would only strike vacated buildings", kind="anonymous"),
+        claim("c4", "B", "Local farmers fear the harvest will be lost this year"),
+    ]
+    articles = [{"id": "A", "published_at": "2016-10-17T10:00:00+00:00"},
+                {"id": "B", "published_at": "2016-10-18T10:00:00+00:00"}]
+    pairs = [{"a_id": "A", "b_id": "B", "relation": "copy", "direction": "a->b", "score": 0.9}]
+    result = trace_story("S", articles, origin + copy, pairs, config)
+    grouped = {frozenset(c.id for c in g) for g in result.groups}
+    assert frozenset({"o1", "c1"}) in grouped and frozenset({"o2", "c2"}) in grouped
+    assert frozenset({"o3"}) in grouped and frozenset({"c4"}) in grouped
+    by_type = {m.type: m for m in result.mutations}
+    assert set(by_type) == {"number-changed", "attribution-removed", "claim-added", "claim-dropped"}
+    assert by_type["attribution-removed"].dangerous and by_type["attribution-removed"].to_claim.id == "c1"
+    assert by_type["claim-added"].to_claim.id == "c4" and by_type["claim-dropped"].from_claim.id == "o3"
+
+
+def test_trace_groups_never_merge_two_claims_of_one_article_through_another(config: Config) -> None:
+    claims = [
+        claim("a1", "A", "The army will storm Mosul in October"),
+        claim("a2", "A", "The army will storm Mosul in November"),
+        claim("b1", "B", "The army will storm Mosul in October"),
+    ]
+    groups = group_claims(claims, ["A", "B"], [("A", "B")], threshold=0.72, lexical_threshold=0.6)
+    assert {frozenset(c.id for c in g) for g in groups} == {frozenset({"a1", "b1"}), frozenset({"a2"})}
