@@ -19,13 +19,13 @@ from sqlalchemy.engine import Connection
 from .store import utcnow
 
 _SPACE = re.compile(r"\s+")
+_UNIFY = str.maketrans("\u2018\u2019\u201c\u201d\u2013\u2014\u00a0", "''\"\"-- ")
 
 
 def normalise_for_hash(text: str) -> str:
     """NFC, unified quotes and dashes, collapsed white space: what identity is computed on."""
     text = unicodedata.normalize("NFC", text)
-    text = text.translate(str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                                         "\u2013": "-", "\u2014": "-", "\u00a0": " "}))
+    text = text.translate(_UNIFY)
     return _SPACE.sub(" ", text).strip()
 
 

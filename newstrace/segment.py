@@ -41,7 +41,7 @@ SETTINGS = (
     Setting("segment.enabled", True, "split pages holding several articles (false: mark every page live as is)"),
     Setting("segment.min_part_words", 40, "fewest body words each part of a split page must keep"),
     Setting("segment.max_title_words", 20, "most words a line may have to be taken as a title"),
-    Setting("segment.min_score", 2.5, "evidence score a title-like line needs to start a new article"),
+    Setting("segment.min_score", 1.5, "evidence score a title-like line needs to start a new article"),
     Setting("segment.batch_size", 500, "pages per write transaction"),
 )
 
@@ -93,6 +93,16 @@ _DATELINE = re.compile(
 )
 # Headlines may end in an acronym written with periods: "... From the I.R.S.", "... G.O.P."
 _ACRONYM_END = re.compile(r"\b(?:[A-Z]\.){2,}$")
+# Not headlines: interview turns ("Q: ..."), two sentences ("... Charleston. Ryan Grim ..."),
+# and words glued by a scraper ("BobicFlagShareLikeReply").
+_INTERVIEW_TURN = re.compile(r"^(?:Q|A|Q\.|A\.)\s*[:.\-]\s")
+_SENTENCE_BREAK = re.compile(r"\b([A-Za-z][a-z]+)[.!?][\u201d\u2019\"']? [A-Z]")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr gov sen rep gen col capt lt sgt prof st jr sr no vs inc corp co ltd "
+    "jan feb aug sept oct nov dec ala ariz ark calif colo conn del fla ga ill ind kan ky la "
+    "md mass mich minn miss mo mont neb nev okla ore pa penn tenn tex va vt wash wis wisc wyo".split()
+)
+_GLUED_WORDS = re.compile(r"[a-z]{2,}[A-Z][a-z]+[A-Z][a-z]+[A-Z]")
 _SMALL_WORDS = frozenset(
     "a an the of to in on at for and or but nor by from with as is are was be vs via into over "
     "than that up out off per de la le".split()
@@ -138,11 +148,17 @@ def _is_title_like(para: _Para, max_title_words: int) -> bool:
     if not 3 <= para.words <= max_title_words or len(text) > 20 * max_title_words:
         return False
     stripped = _strip_closers(text)
-    if not stripped or (stripped[-1] in ".,;:\u2026-\u2014" and not _ACRONYM_END.search(stripped)):
-        return False
+    if stripped and stripped[-1] in ".,;:\u2026-\u2014":
+        # Only a Title Case headline may end in an acronym's period ("... From the I.R.S.").
+        if not (_ACRONYM_END.search(stripped) and _title_case_ratio(text) >= 0.75):
+            return False
     first = text.lstrip(_OPENERS)[:1]
     if text[0] in _OPENERS and text[0] not in "'\u2018":
         return False  # a line opening with a double quote is a quotation, not a headline
+    if _INTERVIEW_TURN.match(text) or _GLUED_WORDS.search(text):
+        return False
+    if any(m.group(1).lower() not in _ABBREVIATIONS for m in _SENTENCE_BREAK.finditer(text)):
+        return False
     return bool(first) and (first.isupper() or first.isdigit())
 
 
@@ -180,6 +196,15 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
     return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+_DIGITS = re.compile(r"\d+")
+
+
+def _shape(line: str) -> str:
+    """The line with words and numbers blanked out: list items share one ("a a, 0")."""
+    return _DIGITS.sub("0", _LETTERS.sub("a", line))
+
+
 def _norm(line: str) -> str:
     return " ".join(_WORD.findall(line.lower()))
 
@@ -212,15 +237,18 @@ def _front_matter_end(paras: Sequence[_Para], after: int, title: str, repeated: 
     return j
 
 
-def _score(paras: Sequence[_Para], i: int, body: int, part_start: int, opening_kickers: set[str],
-           repeated: set[str]) -> float:
+def _score(paras: Sequence[_Para], i: int, body: int, part_start: int, opening_kickers: set[str]) -> float:
     """Evidence that title-like paragraph ``i`` (body from ``body``) opens a new article."""
     title = paras[i].text
     score = 0.0
     if _title_case_ratio(title) >= 0.75:
         score += 1.0
-    if _strip_closers(title).endswith(("?", "!")):
-        score -= 0.5
+    if _strip_closers(title).endswith("?"):
+        score -= 1.5  # questions are mostly rhetorical lines or interview questions
+    elif _strip_closers(title).endswith("!"):
+        score -= 1.0  # exclamations are mostly quotations
+    if paras[i].words < 4:
+        score -= 1.0  # "Sahar Khoga, 52": list items, not headlines
     if _ends_sentence(paras[i - 1].text):
         score += 0.5  # the previous article ended cleanly
     else:
@@ -235,7 +263,7 @@ def _score(paras: Sequence[_Para], i: int, body: int, part_start: int, opening_k
     before = _bag(paras[max(part_start, i - 3) : i])
     after = _bag(paras[body : body + 3])
     # Adjacent windows of one article share names and topic words; two articles rarely do.
-    score += 2.0 * (0.25 - _cosine(before, after)) / 0.25
+    score += min(1.5, 1.5 * (0.25 - _cosine(before, after)) / 0.25)
     title_words = set(_bag([paras[i]]))
     if title_words:
         in_after = len(title_words & set(after)) / len(title_words)
@@ -245,18 +273,28 @@ def _score(paras: Sequence[_Para], i: int, body: int, part_start: int, opening_k
 
 
 def _candidates(paras: Sequence[_Para], first_body: int, opening_kickers: set[str], repeated: set[str],
-                min_part_words: int, max_title_words: int) -> list[_Candidate]:
+                max_title_words: int) -> list[_Candidate]:
+    # Lines of one shape seen three times or more are items of a list ("Sahar Khoga, 52"), when
+    # the shape holds more than words (two headlines of plain words may share a shape by chance).
+    shapes = Counter(_shape(p.text) for p in paras if _is_title_like(p, max_title_words))
+    list_shapes = {k for k, n in shapes.items() if n >= 3 and k.strip("a ")}
     out: list[_Candidate] = []
     for i in range(max(first_body, 1), len(paras) - 1):
         if out and i < out[-1].body:
             continue  # inside the front matter of the previous candidate: its deck, not a title
         p = paras[i]
-        if _norm(p.text) in repeated or not _is_title_like(p, max_title_words):
+        if not _is_title_like(p, max_title_words) or _norm(p.text) in repeated or _shape(p.text) in list_shapes:
             continue
+        if paras[i + 1].text[0].islower():
+            continue  # a hard-wrapped sentence goes on: the line is its first half, not a title
         body = _front_matter_end(paras, i, p.text, repeated, max_title_words)
         if body >= len(paras) or not _is_prose(paras[body]):
             continue
-        out.append(_Candidate(i, body, _score(paras, i, body, first_body, opening_kickers, repeated)))
+        decks = sum(1 for q in paras[i + 1 : body] if q.words >= 4 and _is_title_like(q, max_title_words)
+                    and _norm(q.text) != _norm(p.text))
+        if decks > 1 or (_is_title_like(paras[i - 1], max_title_words) and i - 1 >= first_body):
+            continue  # a run of headlines is a list of links ("Related: ..."), not an article head
+        out.append(_Candidate(i, body, _score(paras, i, body, first_body, opening_kickers)))
     return out
 
 
@@ -282,6 +320,43 @@ def _choose(candidates: Sequence[_Candidate], paras: Sequence[_Para], first_body
     return chosen
 
 
+@dataclass(frozen=True)
+class _Layout:
+    paras: list[_Para]
+    first_title: str
+    first_title_para: int  # -1 when the first title was given rather than read from the text
+    first_body: int
+    candidates: list[_Candidate]
+
+
+def _layout(title: str, text: str, min_part_words: int, max_title_words: int) -> _Layout | None:
+    """The page's paragraphs, its first article's head, and the scored candidate boundaries;
+    None when the page is too short to hold two articles."""
+    paras = _paragraphs(text)
+    if len(paras) < 3 or sum(p.words for p in paras) < 2 * min_part_words:
+        return None
+    # Short lines seen more than once (kickers, outlet names), not counting a title repeated on
+    # the very next line, as scrapers often emit it.
+    repeated_counts = Counter(_norm(p.text) for n, p in enumerate(paras)
+                              if p.words <= 6 and not _ends_sentence(p.text)
+                              and (n == 0 or paras[n - 1].text != p.text))
+    repeated = {k for k, n in repeated_counts.items() if n > 1 and k}
+
+    # The first article: its title is given, or (when none is) the page's first line if that
+    # line is a title; its front matter runs to the first prose paragraph.
+    first_title = title.strip()
+    first_title_para = -1
+    if not first_title and _is_title_like(paras[0], max_title_words) and _norm(paras[0].text) not in repeated:
+        first_title_para = 0
+        first_title = paras[0].text
+    first_body = _front_matter_end(paras, first_title_para, first_title, repeated, max_title_words)
+    if first_body >= len(paras):
+        return None
+    opening_kickers = {_norm(p.text) for p in paras[:first_body]} - {_norm(first_title)}
+    candidates = _candidates(paras, first_body, opening_kickers, repeated, max_title_words)
+    return _Layout(paras, first_title, first_title_para, first_body, candidates)
+
+
 def segment_text(title: str, text: str, *, min_part_words: int = DEFAULTS["min_part_words"],
                  max_title_words: int = DEFAULTS["max_title_words"],
                  min_score: float = DEFAULTS["min_score"]) -> list[Segment]:
@@ -291,34 +366,17 @@ def segment_text(title: str, text: str, *, min_part_words: int = DEFAULTS["min_p
     article, with its own title and body, captions and kickers set aside as front matter.
     """
     whole = [Segment(title, text, 0, len(text), 0)]
-    paras = _paragraphs(text)
-    if len(paras) < 3 or sum(p.words for p in paras) < 2 * min_part_words:
+    layout = _layout(title, text, min_part_words, max_title_words)
+    if layout is None:
         return whole
-
-    repeated_counts = Counter(_norm(p.text) for p in paras if p.words <= 6 and not _ends_sentence(p.text))
-    repeated = {k for k, n in repeated_counts.items() if n > 1 and k}
-
-    # The first article: its title is given, or (when none is) the page's first line if that
-    # line is a title; its front matter runs to the first prose paragraph.
-    first_title = title.strip()
-    first_title_para: int | None = None
-    if not first_title and _is_title_like(paras[0], max_title_words) and _norm(paras[0].text) not in repeated:
-        first_title_para = 0
-        first_title = paras[0].text
-    first_body = _front_matter_end(paras, -1 if first_title_para is None else 0, first_title, repeated,
-                                   max_title_words)
-    if first_body >= len(paras):
-        return whole
-    opening_kickers = {_norm(p.text) for p in paras[:first_body]} - {_norm(first_title)}
-
-    candidates = _candidates(paras, first_body, opening_kickers, repeated, min_part_words, max_title_words)
-    chosen = _choose(candidates, paras, first_body, min_score, min_part_words)
+    paras = layout.paras
+    chosen = _choose(layout.candidates, paras, layout.first_body, min_score, min_part_words)
     if not chosen:
         return whole
 
-    segments: list[Segment] = []
-    heads = [(first_title, 0, -1 if first_title_para is None else 0, first_body)]
+    heads = [(layout.first_title, 0, layout.first_title_para, layout.first_body)]
     heads += [(paras[c.index].text, paras[c.index].start, c.index, c.body) for c in chosen]
+    segments: list[Segment] = []
     for n, (seg_title, span_start, title_idx, body_idx) in enumerate(heads):
         last = (chosen[n].index if n < len(chosen) else len(paras)) - 1
         front = tuple(p.text for p in paras[title_idx + 1 : body_idx])
