@@ -1,0 +1,146 @@
+"""The web UI's pages, rendered in-process over a sample store with every table filled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from starlette.testclient import TestClient
+
+from newstrace.store import Store
+from newstrace.web.app import create_app
+from newstrace.web.sample import build_sample
+
+
+@pytest.fixture
+def sample(store: Store) -> tuple[TestClient, dict]:
+    ids = build_sample(store)
+    return TestClient(create_app(store.path)), ids
+
+
+def test_web_stories_list_shows_both_stories_sorted_by_size(sample) -> None:
+    client, ids = sample
+    page = client.get("/").text
+    assert page.index("9,000 IS fighters to be let out of Mosul") < page.index("Iraqi army moves on Havice")
+    by_spread = client.get("/", params={"sort": "spread"}).text
+    assert "Mosul" in by_spread
+
+
+def test_web_stories_filter_by_outlet_search_and_date(sample) -> None:
+    client, _ = sample
+    only_rudaw = client.get("/", params={"outlet": "rudaw.example"}).text
+    assert "Havice" in only_rudaw and "let out of Mosul" not in only_rudaw
+    searched = client.get("/", params={"q": "mosul"}).text
+    assert "let out of Mosul" in searched and "Iraqi army moves on Havice" not in searched
+    late = client.get("/", params={"from": "2016-10-18"}).text
+    assert "let out of Mosul" in late and "Iraqi army moves on Havice" not in late
+
+
+def test_web_story_page_shows_every_section(sample) -> None:
+    client, ids = sample
+    page = client.get("/story/" + quote(ids["stories"][0], safe="")).text
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="provenance"' in page
+    assert 'class="timeline"' in page
+    # The dangerous mutation comes before the harmless one, both shown with their changes marked.
+    assert page.index("attribution-removed") < page.index("number-changed")
+    assert '<mark class="del">More than </mark>' in page
+    assert "a military-diplomatic source" in page and "anonymous" in page
+    assert "Example Fact Check" in page and ">false<" in page and "1 after, 3 before" in page
+    assert f"/pair/{ids['rt']}/{ids['copy']}" in page
+    assert "not analysed yet" not in page
+
+
+def test_web_pair_page_marks_passages_on_both_sides(sample) -> None:
+    client, ids = sample
+    page = client.get(f"/pair/{ids['rt']}/{ids['stripped']}").text
+    assert page.count('<mark class="verbatim">The jets would only strike vacated buildings</mark>') == 2
+    assert '<mark class="aligned">9,000 Islamic State militants will be redeployed from Mosul to Syria</mark>' in page
+    reversed_page = client.get(f"/pair/{ids['stripped']}/{ids['rt']}").text
+    assert reversed_page.count('<mark class="verbatim">The jets would only strike vacated buildings</mark>') == 2
+
+
+def test_web_outlet_page_counts_copies_and_stripped_attributions(sample) -> None:
+    client, _ = sample
+    page = client.get("/outlet/stripper.example").text
+    assert 'class="copies-from"' in page and "rt.com" in page and "partial" in page
+    assert "1 claims lost their attribution" in page
+    rt = client.get("/outlet/rt.com").text
+    assert 'class="copied-by"' in rt and "copysite.example" in rt
+
+
+def test_web_article_page_never_links_a_javascript_url(store: Store) -> None:
+    ids = build_sample(store, payload="<b>x</b>")
+    client = TestClient(create_app(store.path))
+    page = client.get(f"/article/{ids['rt']}").text
+    assert "javascript:alert(1)" in page
+    assert 'href="javascript:' not in page.lower()
+    assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+
+
+def test_web_article_page_shows_claims_attributions_and_factchecks(sample) -> None:
+    client, ids = sample
+    page = client.get(f"/article/{ids['stripped']}").text
+    assert "9,000 Islamic State militants will be redeployed from Mosul to Syria" in page
+    assert "published after the fact-check" in page
+    rt = client.get(f"/article/{ids['rt']}").text
+    assert "a military-diplomatic source" in rt and "told" in rt and "RIA Novosti" in rt
+
+
+def test_web_pages_degrade_when_stages_have_not_run(store: Store) -> None:
+    from newstrace.fixtures import add_articles
+
+    (aid,) = add_articles(store, [{"title": "Only ingested", "text": "Body.", "outlet": "a.example"}])
+    client = TestClient(create_app(store.path))
+    home = client.get("/")
+    assert home.status_code == 200 and "not analysed yet" in home.text
+    article = client.get(f"/article/{aid}")
+    assert article.status_code == 200 and "Only ingested" in article.text
+    assert client.get("/articles").status_code == 200
+    assert client.get("/outlet/a.example").status_code == 200
+    assert client.get("/story/anything").status_code == 404
+
+
+def test_web_bad_parameters_are_400_and_unknown_ids_404(sample) -> None:
+    client, _ = sample
+    for url in ("/?page=0", "/?per_page=5000", "/?from=2016-13-01", "/?sort=evil", "/articles?page=x"):
+        assert client.get(url).status_code == 400, url
+    for url in ("/article/nothex", "/article/0000000000000000", "/story/nope", "/outlet/none.example",
+                "/pair/0000000000000000/1111111111111111"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_web_pages_carry_a_no_script_content_security_policy(sample) -> None:
+    client, _ = sample
+    assert "script-src 'none'" in client.get("/").headers["content-security-policy"]
+
+
+def test_web_missing_store_is_a_clear_error(tmp_path: Path) -> None:
+    from newstrace.errors import InputError
+
+    with pytest.raises(InputError, match="No store"):
+        create_app(tmp_path / "absent.db")
+
+
+def test_web_seeds_render_after_segmentation(store: Store, seeds_dir: Path) -> None:
+    from newstrace.config import Config
+    from newstrace.fixtures import add_articles, seed_articles
+    from newstrace.pipeline import StageContext
+    from newstrace.segment import run as segment
+
+    add_articles(store, seed_articles(seeds_dir), status="new")
+    segment(StageContext(store, Config()))
+    client = TestClient(create_app(store.path))
+    listing = client.get("/articles", params={"outlet": "sputniknews.com"}).text
+    assert "Iraqi Army Moves to Capture Kirkuk Town" in listing  # the second article of the page, split out
+    page_id = store.scalar("SELECT id FROM articles WHERE status = 'split'")
+    page = client.get(f"/article/{page_id}").text
+    assert "This page was split into 2 articles" in page
+    assert client.get("/outlet/rt.com").status_code == 200
+
+
+def test_web_rejects_foreign_host_headers_when_restricted(store: Store) -> None:
+    build_sample(store)
+    app = create_app(store.path, allowed_hosts=["127.0.0.1", "localhost"])
+    assert TestClient(app, base_url="http://127.0.0.1").get("/").status_code == 200
+    assert TestClient(app, base_url="http://attacker.example").get("/").status_code == 400
