@@ -60,6 +60,18 @@ STAGES: tuple[Stage, ...] = (
           "split pages that hold several articles run together"),
     Stage("sentences", "newstrace.sentences:run", ("articles",), ("sentences",),
           "split live articles into sentences with character offsets"),
+    Stage("reuse", "newstrace.reuse:run", ("articles", "sentences"), ("pairs", "passages"),
+          "find copies, partial reuse and rewrites between articles, passage by passage"),
+    Stage("stories", "newstrace.stories:run", ("articles", "sentences", "pairs"), ("stories", "story_articles"),
+          "group articles into stories, incrementally, with stable story ids"),
+    Stage("claims", "newstrace.claims:run", ("articles", "story_articles"), ("attributions", "claims", "citations"),
+          "who said what: attributions, hedges, check-worthy claims and cited outlets"),
+    Stage("trace", "newstrace.trace:run", ("stories", "story_articles", "pairs", "claims", "attributions"),
+          ("claim_groups", "claim_variants", "mutations", "provenance_edges", "story_origins"),
+          "group claims across a story, type their mutations, build the provenance graph"),
+    Stage("factcheck_match", "newstrace.factcheck_stage:run", ("stories", "story_articles", "claims"),
+          ("factcheck_matches",),
+          "match claims and story titles to imported fact-checks; carry verdicts to every article"),
 )
 
 

@@ -6,9 +6,10 @@ lexical overlap as a floor so verbatim copies always align). Mutations are then 
 the story's lineage: each article is compared with the article it derives from (its
 strongest directed reuse relation: copy, then partial, then rewrite), claim by claim. A change
 is typed from the claims' own evidence (normalised numbers, entities, hedges, certainty and
-attribution, as extracted by the ``claims`` stage), never from the wording alone, and a
-mutation is *dangerous* when a claim that upstream was attributed or hedged is downstream
-stated as plain fact.
+attribution, as extracted by the ``claims`` stage), never from the wording alone. A mutation
+is *dangerous* when it makes a claim less traceable or more certain than the text it came
+from: what upstream was attributed, hedged or modal is downstream stated as plain fact, or a
+number is inflated or an approximate number made exact ("more than 4,000" -> "6,000").
 """
 
 from __future__ import annotations
@@ -179,6 +180,39 @@ def similarity_matrix(claims: Sequence[Claim]) -> Any:
     return np.asarray(sims)
 
 
+def _candidate_links(
+    claims: Sequence[Claim], by_article: dict[str, list[int]], a: str, b: str, sims: Any,
+    words: Sequence[frozenset[str]], threshold: float, lexical_threshold: float,
+) -> list[tuple[float, int, int]]:
+    links = []
+    for i in by_article.get(a, ()):
+        for j in by_article.get(b, ()):
+            s = float(sims[i, j])
+            if s >= threshold or jaccard(words[i], words[j]) >= lexical_threshold:
+                links.append((s, i, j))
+    return sorted(links, reverse=True)
+
+
+def align_articles(
+    claims: Sequence[Claim], a: str, b: str, *, sims: Any, threshold: float, lexical_threshold: float,
+) -> list[tuple[int, int, float]]:
+    """One-to-one alignment of article ``a``'s claims with ``b``'s, greedily by similarity."""
+    by_article: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(claims):
+        by_article[c.article_id].append(i)
+    words = [content_words(c.text) for c in claims]
+    used_i: set[int] = set()
+    used_j: set[int] = set()
+    aligned = []
+    for s, i, j in _candidate_links(claims, by_article, a, b, sims, words, threshold, lexical_threshold):
+        if i in used_i or j in used_j:
+            continue
+        used_i.add(i)
+        used_j.add(j)
+        aligned.append((i, j, s))
+    return aligned
+
+
 def group_claims(
     claims: Sequence[Claim],
     article_order: Sequence[str],
@@ -190,10 +224,11 @@ def group_claims(
 ) -> list[list[Claim]]:
     """Group claims that assert the same thing.
 
-    For each comparable pair of articles, claims are aligned one to one, greedily by
-    similarity (so one claim never absorbs two different claims of the other article); the
-    aligned pairs are joined across all article pairs. Groups come out ordered by their
-    first article, claims inside a group by article order.
+    Links between claims of comparable article pairs are taken strongest first (as in
+    Kruskal's algorithm), and a link is refused when it would put two claims of one article in
+    one group: a group holds at most one claim per article, so related claims cannot chain
+    ("thousands of containers" -> "more than 4,000 containers" -> "300,000 containers").
+    Groups come out ordered by their first article, claims inside a group by article order.
     """
     if not claims:
         return []
@@ -203,22 +238,19 @@ def group_claims(
     for i, c in enumerate(claims):
         by_article[c.article_id].append(i)
     words = [content_words(c.text) for c in claims]
-    uf = _UnionFind(len(claims))
+    links: list[tuple[float, int, int]] = []
     for a, b in comparable:
-        candidates = []
-        for i in by_article.get(a, ()):
-            for j in by_article.get(b, ()):
-                s = float(sims[i, j])
-                if s >= threshold or jaccard(words[i], words[j]) >= lexical_threshold:
-                    candidates.append((s, i, j))
-        used_i: set[int] = set()
-        used_j: set[int] = set()
-        for _, i, j in sorted(candidates, reverse=True):
-            if i in used_i or j in used_j:
-                continue
-            used_i.add(i)
-            used_j.add(j)
-            uf.union(i, j)
+        links.extend(_candidate_links(claims, by_article, a, b, sims, words, threshold, lexical_threshold))
+    uf = _UnionFind(len(claims))
+    articles_of: dict[int, set[str]] = {i: {c.article_id} for i, c in enumerate(claims)}
+    for _, i, j in sorted(links, reverse=True):
+        ri, rj = uf.find(i), uf.find(j)
+        if ri == rj or articles_of[ri] & articles_of[rj]:
+            continue
+        uf.union(ri, rj)
+        root = uf.find(ri)
+        other = rj if root == ri else ri
+        articles_of[root] = articles_of[root] | articles_of.pop(other)
     position = {a: k for k, a in enumerate(article_order)}
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(claims)):
@@ -247,6 +279,7 @@ def compare_claims(before: Claim, after: Claim) -> list[Mutation]:
         # A number that only one side states is rewording unless both sides state numbers.
         if before.numbers and after.numbers:
             add("number-changed", before=list(before.number_texts), after=list(after.number_texts))
+            found[-1].dangerous = _inflated(before.numbers, after.numbers)
     before_entities: dict[str, set[str]] = defaultdict(set)
     after_entities: dict[str, set[str]] = defaultdict(set)
     for label, norm in before.entities:
@@ -291,15 +324,41 @@ def compare_claims(before: Claim, after: Claim) -> list[Mutation]:
     return found
 
 
+_APPROXIMATE = frozenset({"more than", "over", "about", "around", "nearly", "almost", "up to", "at least",
+                          "some", "roughly", "approximately", "thousands of", "hundreds of", "dozens of", "several"})
+
+
+def _inflated(before: tuple[tuple[float | None, str, str], ...], after: tuple[tuple[float | None, str, str], ...]) -> bool:
+    """A number made larger, or an approximate one made exact ("more than 4,000" -> "6,000")."""
+    b_max = max((v for v, _, _ in before if v is not None), default=None)
+    a_max = max((v for v, _, _ in after if v is not None), default=None)
+    if b_max is not None and a_max is not None and a_max > b_max:
+        return True
+    approx_before = any(m.lower() in _APPROXIMATE for _, _, m in before)
+    approx_after = any(m.lower() in _APPROXIMATE for _, _, m in after)
+    return approx_before and not approx_after
+
+
 def _name(value: str | None) -> str:
     return normalise_variant(value or "")
 
 
 def lineage_parents(
-    pairs: Iterable[dict[str, Any]], published: dict[str, str | None]
+    pairs: Iterable[dict[str, Any]],
+    published: dict[str, str | None],
+    cites: dict[str, set[str]] | None = None,
 ) -> dict[str, tuple[str, str]]:
-    """Each article's parent: the earlier article of its strongest directed reuse relation."""
-    best: dict[str, tuple[tuple[int, float], str, str]] = {}
+    """Each article's parent: the earlier article of its strongest directed reuse relation.
+
+    Direction comes from the dates; when a date is missing it comes only from citation (an
+    article that cites the other's outlet is downstream of it), never from a guess. Candidates
+    are ranked by relation (copy, partial, rewrite), then by whether the article cites the
+    candidate's outlet ("Meridian Today reported"), then by score (to 0.05: verbatim copies of
+    one text score alike), then by age: among equally good sources the earliest is where the
+    text existed first.
+    """
+    cites = cites or {}
+    best: dict[str, tuple[tuple[int, int, float, str], str, str]] = {}
     for p in pairs:
         relation = p["relation"]
         if relation not in LINEAGE_RANK:
@@ -309,10 +368,17 @@ def lineage_parents(
             src, dst = p["a_id"], p["b_id"]
         elif direction == "b->a":
             src, dst = p["b_id"], p["a_id"]
+        elif p["b_id"] in cites.get(p["a_id"], ()) and p["a_id"] not in cites.get(p["b_id"], ()):
+            src, dst = p["b_id"], p["a_id"]  # undated, but a cites b's outlet: b is upstream
+        elif p["a_id"] in cites.get(p["b_id"], ()) and p["b_id"] not in cites.get(p["a_id"], ()):
+            src, dst = p["a_id"], p["b_id"]
         else:
             continue
         score = float(p.get("score") or max(p.get("coverage_a") or 0, p.get("coverage_b") or 0))
-        key = (LINEAGE_RANK[relation], score)
+        cited = int(src in cites.get(dst, ()))
+        # Later publication times sort lower after negation, so max() prefers the earliest.
+        age = "".join(chr(0x10FFFF - ord(ch)) for ch in (published.get(src) or "9999"))
+        key = (LINEAGE_RANK[relation], cited, round(score / 0.05), age)
         if dst not in best or key > best[dst][0]:
             best[dst] = (key, src, relation)
     return {dst: (src, relation) for dst, (_, src, relation) in best.items()}
@@ -324,11 +390,20 @@ def trace_story(
     claims: Sequence[Claim],
     pairs: Sequence[dict[str, Any]],
     config: Any,
+    cited_outlets: dict[str, set[str]] | None = None,
 ) -> StoryTrace:
-    """Group a story's claims and read the mutations along its lineage (pure function)."""
+    """Group a story's claims and read the mutations along its lineage (pure function).
+
+    ``cited_outlets`` maps an article to the outlets it cites, used to pick its parent.
+    """
     order = [a["id"] for a in articles]  # oldest first
     published = {a["id"]: a.get("published_at") for a in articles}
-    parents = lineage_parents(pairs, published)
+    cites: dict[str, set[str]] = {}
+    for a in articles:
+        wanted = {_name(o) for o in (cited_outlets or {}).get(a["id"], set())}
+        cites[a["id"]] = {b["id"] for b in articles if b["id"] != a["id"] and b.get("outlet")
+                          and _name(b["outlet"]) in wanted}
+    parents = lineage_parents(pairs, published, cites)
     comparable: set[tuple[str, str]] = set()
     if len(order) <= config["trace.max_story_articles"]:
         comparable = {(a, b) for i, a in enumerate(order) for b in order[i + 1:]}
@@ -336,38 +411,32 @@ def trace_story(
         early = order[:20]
         comparable = {(a, b) for i, a in enumerate(early) for b in order[i + 1:]}
         comparable |= {(p, c) for c, (p, _) in parents.items()}
-    groups = group_claims(claims, order, sorted(comparable), threshold=config["trace.group_threshold"],
-                          lexical_threshold=config["trace.lexical_threshold"])
+    threshold = config["trace.group_threshold"]
+    lexical = config["trace.lexical_threshold"]
+    sims = similarity_matrix(claims) if claims else None
+    groups = group_claims(claims, order, sorted(comparable), threshold=threshold, lexical_threshold=lexical, sims=sims)
     group_of: dict[str, int] = {}
     for g, members in enumerate(groups):
         for c in members:
             group_of[c.id] = g
-    claims_by_article: dict[str, list[Claim]] = defaultdict(list)
-    for c in claims:
-        claims_by_article[c.article_id].append(c)
 
     mutations: list[Mutation] = []
-    for child, (parent, relation) in sorted(parents.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 0):
-        if child not in published or parent not in published:
-            continue
-        parent_groups: dict[int, Claim] = {}
-        for c in claims_by_article.get(parent, []):
-            parent_groups.setdefault(group_of[c.id], c)
-        child_groups: dict[int, Claim] = {}
-        for c in claims_by_article.get(child, []):
-            child_groups.setdefault(group_of[c.id], c)
-        for g, after in child_groups.items():
-            before = parent_groups.get(g)
-            if before is None:
-                mutations.append(Mutation("claim-added", parent, child, None, after, {"relation": relation}))
-                continue
-            for m in compare_claims(before, after):
+    position = {a: k for k, a in enumerate(order)}
+    for child, (parent, relation) in sorted(parents.items(), key=lambda kv: position.get(kv[0], 0)):
+        aligned = align_articles(claims, parent, child, sims=sims, threshold=threshold, lexical_threshold=lexical)
+        parent_aligned = {i for i, _, _ in aligned}
+        child_aligned = {j for _, j, _ in aligned}
+        for i, j, _ in aligned:
+            for m in compare_claims(claims[i], claims[j]):
                 m.details["relation"] = relation
                 mutations.append(m)
+        for j, c in enumerate(claims):
+            if c.article_id == child and j not in child_aligned:
+                mutations.append(Mutation("claim-added", parent, child, None, c, {"relation": relation}))
         if relation != "partial" or config["trace.dropped_on_partial"]:
-            for g, before in parent_groups.items():
-                if g not in child_groups:
-                    mutations.append(Mutation("claim-dropped", parent, child, before, None, {"relation": relation}))
+            for i, c in enumerate(claims):
+                if c.article_id == parent and i not in parent_aligned:
+                    mutations.append(Mutation("claim-dropped", parent, child, c, None, {"relation": relation}))
     for m in mutations:
         claim = m.to_claim or m.from_claim
         if claim is not None:
@@ -380,7 +449,9 @@ def group_id(story_id: str, first: Claim) -> str:
 
 
 # -- the stage ---------------------------------------------------------------------------------
-def _story_inputs(store: Store, story_id: str) -> tuple[list[dict[str, Any]], list[Claim], list[dict[str, Any]]]:
+def _story_inputs(
+    store: Store, story_id: str
+) -> tuple[list[dict[str, Any]], list[Claim], list[dict[str, Any]], dict[str, set[str]]]:
     articles = store.rows(
         "SELECT a.id, a.title, a.outlet, a.published_at, a.url FROM story_articles s "
         "JOIN articles a ON a.id = s.article_id WHERE s.story_id = :s "
@@ -397,11 +468,23 @@ def _story_inputs(store: Store, story_id: str) -> tuple[list[dict[str, Any]], li
     pairs = store.rows(
         "SELECT * FROM pairs WHERE a_id IN (SELECT value FROM json_each(:ids)) "
         "AND b_id IN (SELECT value FROM json_each(:ids))", {"ids": ids})
-    return articles, claims, pairs
+    cited: dict[str, set[str]] = defaultdict(set)
+    for att in attributions.values():
+        if att.get("cited_outlet"):
+            cited[att["article_id"]].add(att["cited_outlet"])
+    return articles, claims, pairs, dict(cited)
 
 
-def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]]) -> str:
-    digest = hashlib.sha256()
+#: Bumped when tracing changes, so that stored traces are recomputed.
+TRACE_VERSION = 2
+
+
+def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]],
+                config: Any = None) -> str:
+    """What a story's trace depends on: members, claims, pairs, settings and this code's version."""
+    digest = hashlib.sha256(f"v{TRACE_VERSION}".encode())
+    if config is not None:
+        digest.update(json.dumps({s.name: config[s.name] for s in SETTINGS}, sort_keys=True).encode())
     for a in articles:
         digest.update(f"a{a['id']}{a.get('published_at')}".encode())
     for c in claims:
@@ -459,12 +542,12 @@ def run(ctx: StageContext) -> dict[str, Any]:
     ctx.progress.start("trace", len(stories))
     traced = groups = mutations = dangerous = 0
     for story_id in stories:
-        articles, claims, pairs = _story_inputs(store, story_id)
-        stamp = fingerprint(articles, claims, pairs)
+        articles, claims, pairs, cited = _story_inputs(store, story_id)
+        stamp = fingerprint(articles, claims, pairs, ctx.config)
         if known.get(story_id) == stamp:
             ctx.progress.advance()
             continue
-        result = trace_story(story_id, articles, claims, pairs, ctx.config)
+        result = trace_story(story_id, articles, claims, pairs, ctx.config, cited)
         with store.transaction() as conn:
             _write_story(conn, result, articles)
             write_provenance(conn, store, story_id, articles, result.parents, pairs, stamp)

@@ -26,7 +26,16 @@ def test_trace_number_change_is_typed_and_modifier_counts() -> None:
     found = compare_claims(before, after)
     assert types(found) == ["number-changed"]
     assert found[0].details == {"before": ["More than 9,000"], "after": ["9,000"]}
-    assert not found[0].dangerous
+    assert found[0].dangerous  # an approximate figure made to sound exact
+
+
+def test_trace_smaller_exact_number_is_changed_but_not_dangerous() -> None:
+    before = claim("1", "A", "600 troops will be sent", numbers=((600.0, "", ""),), number_texts=("600",))
+    after = claim("2", "B", "500 troops will be sent", numbers=((500.0, "", ""),), number_texts=("500",))
+    found = compare_claims(before, after)
+    assert types(found) == ["number-changed"] and not found[0].dangerous
+    inflated = compare_claims(after, before)
+    assert inflated[0].dangerous
 
 
 def test_trace_same_numbers_and_aliases_are_not_changes() -> None:
@@ -128,3 +137,25 @@ def test_trace_groups_never_merge_two_claims_of_one_article_through_another(conf
     ]
     groups = group_claims(claims, ["A", "B"], [("A", "B")], threshold=0.72, lexical_threshold=0.6)
     assert {frozenset(c.id for c in g) for g in groups} == {frozenset({"a1", "b1"}), frozenset({"a2"})}
+
+
+def test_trace_undated_pair_gets_direction_only_from_citation() -> None:
+    pairs = [{"a_id": "A", "b_id": "B", "relation": "rewrite", "direction": "unknown", "score": 0.5},
+             {"a_id": "A", "b_id": "C", "relation": "rewrite", "direction": "unknown", "score": 0.5}]
+    parents = lineage_parents(pairs, {"A": "2024-01-01", "B": None, "C": None}, {"B": {"A"}})
+    assert parents == {"B": ("A", "rewrite")}  # C cites nobody: its direction stays unknown
+
+
+def test_trace_citation_picks_the_parent_among_rewrites() -> None:
+    pairs = [{"a_id": "A", "b_id": "C", "relation": "rewrite", "direction": "a->b", "score": 0.9},
+             {"a_id": "B", "b_id": "C", "relation": "rewrite", "direction": "a->b", "score": 0.4}]
+    published = {"A": "2024-01-01", "B": "2024-01-02", "C": "2024-01-03"}
+    assert lineage_parents(pairs, published, {"C": {"B"}}) == {"C": ("B", "rewrite")}
+    assert lineage_parents(pairs, published, {}) == {"C": ("A", "rewrite")}
+
+
+def test_trace_equal_copies_descend_from_the_earliest() -> None:
+    pairs = [{"a_id": "A", "b_id": "C", "relation": "copy", "direction": "a->b", "score": 1.0},
+             {"a_id": "B", "b_id": "C", "relation": "copy", "direction": "a->b", "score": 0.99}]
+    published = {"A": "2024-01-01", "B": "2024-01-02", "C": "2024-01-03"}
+    assert lineage_parents(pairs, published) == {"C": ("A", "copy")}

@@ -50,7 +50,7 @@ STAGE_OF_TABLE = {
     "pairs": "reuse", "passages": "reuse", "stories": "stories", "story_articles": "stories",
     "attributions": "claims", "claims": "claims", "citations": "claims",
     "claim_groups": "trace", "claim_variants": "trace", "mutations": "trace", "provenance_edges": "trace",
-    "story_origins": "trace", "factchecks": "factchecks", "factcheck_matches": "factchecks",
+    "story_origins": "trace", "factcheck_matches": "factcheck_match",
 }
 
 STORY_SORTS = ("size", "spread", "recent", "first")
