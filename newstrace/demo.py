@@ -52,15 +52,8 @@ def run_demo(db: str | Path, examples: str | Path | None = None, *, progress: Pr
         factchecks = _optional("newstrace.factchecks")
         fc_folder = folder / "factchecks"
         if factchecks is not None and fc_folder.is_dir():
-            fc_summary = {"stored": 0, "rejected": 0, "skipped": {}}
-            for path in sorted(p for p in fc_folder.iterdir() if p.is_file()):
-                try:
-                    result = vars(factchecks.import_files(store, [path]))
-                except InputError as exc:  # a companion file that is not a fact-check list
-                    fc_summary["skipped"][path.name] = str(exc)
-                    continue
-                fc_summary["stored"] += int(result.get("stored", 0))
-                fc_summary["rejected"] += int(result.get("rejected", 0))
+            files: list[str | Path] = sorted(p for p in fc_folder.iterdir() if p.is_file())
+            fc_summary = vars(factchecks.import_files(store, files))
         stages = analyze(store, Config(), progress=progress)
         report_path = None
         report_module = _optional("newstrace.report")

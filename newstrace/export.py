@@ -40,6 +40,7 @@ EXPORT_TABLES: tuple[str, ...] = (
     "provenance_edges",
     "factchecks",
     "factcheck_matches",
+    "factcheck_article_flags",
 )
 #: Columns holding JSON text, decoded in the JSON export.
 JSON_COLUMNS = frozenset({"metadata", "hedges", "numbers", "entities", "outlets", "evidence", "details"})

@@ -70,7 +70,7 @@ STAGES: tuple[Stage, ...] = (
           ("claim_groups", "claim_variants", "mutations", "provenance_edges", "story_origins"),
           "group claims across a story, type their mutations, build the provenance graph"),
     Stage("factcheck_match", "newstrace.factcheck_stage:run", ("stories", "story_articles", "claims"),
-          ("factcheck_matches",),
+          ("factcheck_matches", "factcheck_article_flags", "factcheck_embeddings", "factcheck_match_state"),
           "match claims and story titles to imported fact-checks; carry verdicts to every article"),
 )
 

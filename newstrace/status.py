@@ -19,6 +19,7 @@ class StoreStatus:
     stored: int
     duplicates: int
     rejected: int
+    factcheck_records: dict[str, int] = field(default_factory=dict)
     rejections: list[dict[str, Any]] = field(default_factory=list)
     stages: list[dict[str, Any]] = field(default_factory=list)
 
@@ -29,8 +30,13 @@ class StoreStatus:
 
 
 def store_status(store: Store, *, max_rejections: int = 20) -> StoreStatus:
+    # Fact-check imports share the ledger (formats 'factcheck-*'); articles are counted apart.
     outcomes = {r["outcome"]: r["n"] for r in store.rows(
-        "SELECT outcome, COUNT(*) AS n FROM ingest_records GROUP BY outcome")}
+        "SELECT outcome, COUNT(*) AS n FROM ingest_records r JOIN ingest_sources s USING (source_key) "
+        "WHERE s.format NOT LIKE 'factcheck-%' GROUP BY outcome")}
+    fc_outcomes = {r["outcome"]: r["n"] for r in store.rows(
+        "SELECT outcome, COUNT(*) AS n FROM ingest_records r JOIN ingest_sources s USING (source_key) "
+        "WHERE s.format LIKE 'factcheck-%' GROUP BY outcome")}
     by_status = {r["status"]: r["n"] for r in store.rows(
         "SELECT status, COUNT(*) AS n FROM articles GROUP BY status")}
     rejections = store.rows(
@@ -53,6 +59,7 @@ def store_status(store: Store, *, max_rejections: int = 20) -> StoreStatus:
         stored=outcomes.get("stored", 0),
         duplicates=outcomes.get("duplicate", 0),
         rejected=outcomes.get("rejected", 0),
+        factcheck_records=fc_outcomes,
         rejections=rejections,
         stages=stages,
     )
