@@ -88,6 +88,10 @@ def status_cmd(db: str, as_json: bool) -> None:
     ledger.add_row(str(status.seen), str(status.stored), str(status.duplicates), str(status.rejected),
                    "yes" if status.balanced else "[red]NO[/]")
     console.print(ledger)
+    if status.factcheck_records:
+        fc = status.factcheck_records
+        console.print(f"fact-check imports: {sum(fc.values())} records seen: " + ", ".join(
+            f"{n} {outcome}" for outcome, n in sorted(fc.items())))
     counts = Table("table", "rows", title="tables")
     for name, n in status.counts.items():
         counts.add_row(name, str(n))
