@@ -1,0 +1,348 @@
+"""The ``stories`` stage: which live articles tell the same story, kept up to date as articles
+arrive.
+
+Evidence, per article: the MiniLM embedding of its title and lead (first two sentences), the
+capitalised phrases and numbers of its title and first five sentences, its publication time,
+and, when the ``reuse`` stage has run, its reuse relations (copy, partial, rewrite, same-event),
+which force the two articles into one story. ``newstrace.clustering`` decides; this module
+feeds it from the store and writes ``stories``, ``story_articles`` and ``story_merges``.
+
+Incremental: each run clusters only the articles it has not seen, in publication order,
+against the stories active in their time window, and a story's id never changes as it grows.
+When new evidence bridges two stories the older id survives and the other is recorded in
+``story_merges``, so ids handed out earlier still resolve (``get_story``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy.engine import Connection
+
+from .clustering import (
+    BatchResult,
+    ClusterParams,
+    OnlineClusterer,
+    Record,
+    StoryState,
+    extract_entities,
+    extract_numbers,
+    extract_words,
+    record_texts,
+    time_in_days,
+)
+from .config import Setting
+from .errors import InputError, StageError
+from .pipeline import StageContext
+from .store import Store, utcnow
+
+STAGE = "stories"
+EMBED_MODEL = "all-MiniLM-L6-v2"
+REUSE_RELATIONS = ("copy", "partial", "rewrite", "same-event")
+_DEFAULTS = ClusterParams()
+
+SETTINGS = (
+    Setting("stories.threshold", _DEFAULTS.threshold,
+            "Score an article needs against a story to join it (cosine + entity and number bonuses)."),
+    Setting("stories.lexical_weight", _DEFAULTS.lexical_weight,
+            "Share of the score given to TF-IDF word cosine (the rest is embedding cosine)."),
+    Setting("stories.entity_weight", _DEFAULTS.entity_weight,
+            "Weight of the share of an article's (IDF-weighted) named entities the story already has."),
+    Setting("stories.number_weight", _DEFAULTS.number_weight,
+            "Weight of the share of an article's numbers the story already has."),
+    Setting("stories.merge_threshold", _DEFAULTS.merge_threshold,
+            "An article scoring this high against two stories merges them (the older id survives)."),
+    Setting("stories.window_days", _DEFAULTS.window_days,
+            "A story takes no article published more than this many days from its first/last article."),
+    Setting("stories.candidates", _DEFAULTS.candidates,
+            "Stories per article taken from the embedding index before exact scoring."),
+    Setting("stories.batch_size", 1000, "Articles clustered per committed batch."),
+)
+
+
+def params_from(config: Any) -> ClusterParams:
+    return ClusterParams(
+        threshold=config["stories.threshold"], lexical_weight=config["stories.lexical_weight"],
+        entity_weight=config["stories.entity_weight"],
+        number_weight=config["stories.number_weight"], merge_threshold=config["stories.merge_threshold"],
+        window_days=config["stories.window_days"], candidates=config["stories.candidates"],
+    )
+
+
+# -- evidence --------------------------------------------------------------------------------
+def _sentences_of(store: Store, articles: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
+    """First sentences per article from the ``sentences`` table (split here if missing)."""
+    from .sentences import split_sentences
+
+    ids = [a["id"] for a in articles]
+    found: dict[str, list[str]] = {i: [] for i in ids}
+    if "sentences" in store.tables():
+        for row in store.rows(
+            "SELECT article_id, text FROM sentences WHERE idx < 12 AND article_id IN "
+            "(SELECT value FROM json_each(:ids)) ORDER BY article_id, idx", {"ids": json.dumps(ids)}
+        ):
+            found[row["article_id"]].append(row["text"])
+    for article in articles:
+        if not found[article["id"]] and article["text"].strip():
+            found[article["id"]] = [s.text for s in split_sentences(article["text"])[:12]]
+    return found
+
+
+Features = tuple[np.ndarray, list[str], list[str], dict[str, int]]
+
+
+def _features(store: Store, articles: Sequence[dict[str, Any]]) -> dict[str, Features]:
+    """(vector, entities, numbers, words) per article, computed once, cached in story_features."""
+    ids = [a["id"] for a in articles]
+    cached = {
+        r["article_id"]: (np.frombuffer(r["vector"], dtype=np.float32), json.loads(r["entities"]),
+                          json.loads(r["numbers"]), json.loads(r["words"]))
+        for r in store.rows(
+            "SELECT article_id, vector, entities, numbers, words FROM story_features WHERE model = :m "
+            "AND article_id IN (SELECT value FROM json_each(:ids))", {"m": EMBED_MODEL, "ids": json.dumps(ids)}
+        )
+    }
+    missing = [a for a in articles if a["id"] not in cached]
+    if missing:
+        from .models import embed
+
+        sentences = _sentences_of(store, missing)
+        texts = [record_texts(a["title"] or "", sentences[a["id"]]) for a in missing]
+        vectors = embed([t for t, _ in texts])
+        rows = []
+        for article, (_, entity_text), vector in zip(missing, texts, vectors, strict=True):
+            entities, numbers = sorted(extract_entities(entity_text)), sorted(extract_numbers(entity_text))
+            words = extract_words(entity_text)
+            cached[article["id"]] = (vector, entities, numbers, words)
+            rows.append((article["id"], EMBED_MODEL, vector.astype(np.float32).tobytes(),
+                         json.dumps(entities, ensure_ascii=False), json.dumps(numbers),
+                         json.dumps(words, ensure_ascii=False)))
+        # Committed at once: embeddings are the costly part, and a killed run keeps them.
+        with store.transaction() as conn:
+            conn.exec_driver_sql("INSERT OR REPLACE INTO story_features VALUES (?,?,?,?,?,?)", rows)
+    return cached
+
+
+def _reuse_links(store: Store, ids: Sequence[str]) -> dict[str, list[str]]:
+    """Article -> articles the reuse stage related it to (both directions), when it has run."""
+    if "pairs" not in store.tables():
+        return {}
+    columns = set(store.columns("pairs"))
+    if not {"a_id", "b_id", "relation"} <= columns:
+        return {}
+    links: dict[str, list[str]] = {}
+    for row in store.rows(
+        "SELECT a_id, b_id FROM pairs WHERE relation IN (SELECT value FROM json_each(:rel)) AND "
+        "(a_id IN (SELECT value FROM json_each(:ids)) OR b_id IN (SELECT value FROM json_each(:ids)))",
+        {"rel": json.dumps(REUSE_RELATIONS), "ids": json.dumps(list(ids))},
+    ):
+        links.setdefault(row["a_id"], []).append(row["b_id"])
+        links.setdefault(row["b_id"], []).append(row["a_id"])
+    return links
+
+
+# -- clusterer state -------------------------------------------------------------------------
+def _load_state(store: Store, records: Sequence[Record], params: ClusterParams,
+                links: dict[str, list[str]]) -> OnlineClusterer:
+    """A clusterer holding the stories that the batch can join: those in its time window, those
+    without dates when the batch has undated articles, and those its reuse links point into."""
+    times = [r.time for r in records if r.time is not None]
+    linked = sorted({x for r in records for x in links.get(r.id, ())})
+    known = {
+        r["article_id"]: r["story_id"]
+        for r in store.rows(
+            "SELECT article_id, story_id FROM story_articles WHERE article_id IN (SELECT value FROM json_each(:ids))",
+            {"ids": json.dumps(linked)},
+        )
+    }
+    where = ["story_id IN (SELECT value FROM json_each(:linked))"]
+    if len(times) < len(records):
+        where.append("1")  # an undated article may belong to any story
+    else:
+        where.append("last_time IS NULL OR first_time IS NULL OR "
+                     "(last_time >= :lo AND first_time <= :hi)")
+    rows = store.rows(
+        f"SELECT st.*, s.size FROM story_state st JOIN stories s ON s.id = st.story_id "
+        f"WHERE ({') OR ('.join(where)})",
+        {"linked": json.dumps(sorted(set(known.values()))),
+         "lo": (min(times) - params.window_days) if times else 0.0,
+         "hi": (max(times) + params.window_days) if times else 0.0},
+    )
+    states = []
+    for row in rows:
+        states.append(StoryState(
+            id=row["story_id"], vector_sum=np.frombuffer(row["vector_sum"], dtype=np.float32).copy(),
+            size=int(row["size"]), entity_counts=Counter(json.loads(row["entity_counts"])),
+            number_counts=Counter(json.loads(row["number_counts"])), term_sum=json.loads(row["term_sum"]),
+            term_norm_sq=row["term_norm_sq"], first_time=row["first_time"],
+            last_time=row["last_time"], created_order=row["created_order"],
+        ))
+    terms = sorted({e for r in records for e in r.entities} | {"w:" + w for r in records for w in r.words})
+    df = Counter({
+        r["term"]: r["df"]
+        for r in store.rows("SELECT term, df FROM story_df WHERE term IN (SELECT value FROM json_each(:t))",
+                            {"t": json.dumps(terms)})
+    })
+    seen = int(store.scalar("SELECT COUNT(*) FROM story_articles") or 0)
+    return OnlineClusterer(params, states, entity_df=df, records_seen=seen, known_assignments=known)
+
+
+def _write_batch(conn: Connection, clusterer: OnlineClusterer, result: BatchResult,
+                 records: Sequence[Record], bridged_by: dict[str, str]) -> None:
+    now = utcnow()
+    conn.exec_driver_sql(
+        "INSERT INTO story_articles(article_id, story_id, joined_at, score, joined_by) VALUES (?,?,?,?,?)",
+        [(a.record_id, a.story_id, now, round(a.score, 4), a.evidence) for a in result.assignments],
+    )
+    for kept, absorbed in result.merges:
+        kept_now = clusterer.resolve(kept)
+        conn.exec_driver_sql("UPDATE story_articles SET story_id = ? WHERE story_id = ?", (kept_now, absorbed))
+        conn.exec_driver_sql("UPDATE story_merges SET kept_id = ? WHERE kept_id = ?", (kept_now, absorbed))
+        conn.exec_driver_sql(
+            "INSERT OR REPLACE INTO story_merges(absorbed_id, kept_id, merged_at, article_id) VALUES (?,?,?,?)",
+            (absorbed, kept_now, now, bridged_by.get(absorbed)),
+        )
+        conn.exec_driver_sql("DELETE FROM story_state WHERE story_id = ?", (absorbed,))
+        conn.exec_driver_sql("DELETE FROM stories WHERE id = ?", (absorbed,))
+    for story_id in sorted(result.touched):
+        story = clusterer.stories[story_id]
+        conn.exec_driver_sql(
+            "INSERT OR REPLACE INTO story_state VALUES (?,?,?,?,?,?,?,?,?)",
+            (story.id, story.vector_sum.astype(np.float32).tobytes(),
+             json.dumps(dict(story.entity_counts), ensure_ascii=False), json.dumps(dict(story.number_counts)),
+             json.dumps(story.term_sum, ensure_ascii=False), story.term_norm_sq, story.first_time, story.last_time, story.created_order),
+        )
+        _refresh_summary(conn, story_id, now)
+    df = Counter(e for r in records for e in r.entities)
+    df.update("w:" + w for r in records for w in r.words)
+    conn.exec_driver_sql(
+        "INSERT INTO story_df(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+        sorted(df.items()),
+    )
+
+
+def _refresh_summary(conn: Connection, story_id: str, now: str) -> None:
+    """Recompute a story's row (title, size, dates, outlets) from its articles."""
+    members = conn.exec_driver_sql(
+        "SELECT a.title, a.text, a.published_at, a.outlet FROM story_articles s JOIN articles a "
+        "ON a.id = s.article_id WHERE s.story_id = ? ORDER BY COALESCE(a.published_at, '9999'), s.joined_at, a.id",
+        (story_id,),
+    ).fetchall()
+    dates = [m.published_at for m in members if m.published_at]
+    outlets = sorted({m.outlet for m in members if m.outlet})
+    title = next((m.title.strip() for m in members if m.title and m.title.strip()), "")
+    if not title and members:
+        first_line = members[0].text.strip().split("\n", 1)[0]
+        title = first_line[:117] + "…" if len(first_line) > 120 else first_line
+    conn.exec_driver_sql(
+        "INSERT INTO stories(id, title, size, first_seen, last_seen, outlets, outlet_count, created_at, updated_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET title = excluded.title, size = excluded.size, "
+        "first_seen = excluded.first_seen, last_seen = excluded.last_seen, outlets = excluded.outlets, "
+        "outlet_count = excluded.outlet_count, updated_at = excluded.updated_at",
+        (story_id, title, len(members), min(dates) if dates else None, max(dates) if dates else None,
+         json.dumps(outlets, ensure_ascii=False), len(outlets), now, now),
+    )
+
+
+# -- the stage -------------------------------------------------------------------------------
+def run(ctx: StageContext) -> dict[str, Any]:
+    store = ctx.store
+    if "story_state" not in store.tables():
+        raise StageError("The store lacks the stories tables. Open it with Store.open() to migrate it.")
+    params = params_from(ctx.config)
+    batch_size = int(ctx.config["stories.batch_size"])
+    if batch_size < 1:
+        raise StageError("stories.batch_size must be at least 1; set it in newstrace.toml under [stories].")
+    pending = store.pending(STAGE)
+    ctx.progress.start("stories", len(pending))
+    counts: Counter[str] = Counter()
+    for start in range(0, len(pending), batch_size):
+        articles = store.articles(pending[start : start + batch_size])
+        features = _features(store, articles)
+        links = _reuse_links(store, [a["id"] for a in articles])
+        records = [
+            Record(a["id"], features[a["id"]][0], frozenset(features[a["id"]][1]),
+                   frozenset(features[a["id"]][2]), time_in_days(a["published_at"]),
+                   tuple(sorted(links.get(a["id"], ()))), features[a["id"]][3])
+            for a in articles
+        ]
+        clusterer = _load_state(store, records, params, links)
+        result = clusterer.add_batch(records)
+        bridged_by: dict[str, str] = {}
+        for assignment in result.assignments:  # which article bridged each merge, for the record
+            for kept, absorbed in result.merges:
+                if absorbed not in bridged_by and assignment.story_id == clusterer.resolve(kept):
+                    bridged_by[absorbed] = assignment.record_id
+        with store.transaction() as conn:
+            _write_batch(conn, clusterer, result, records, bridged_by)
+            store.mark_done(conn, STAGE, [a["id"] for a in articles])
+        counts.update(a.evidence for a in result.assignments)
+        counts["merges"] += len(result.merges)
+        ctx.progress.advance(len(articles))
+    ctx.progress.finish()
+    return {"articles": len(pending), "new_stories": counts["new"], "joined_by_similarity": counts["similar"],
+            "joined_by_reuse": counts["reuse"], "merges": counts["merges"],
+            "stories": int(store.scalar("SELECT COUNT(*) FROM stories") or 0)}
+
+
+# -- reading ---------------------------------------------------------------------------------
+def resolve_story_id(store: Store, story_id: str) -> str | None:
+    """The live id for ``story_id``, following recorded merges; None if unknown."""
+    seen = set()
+    current = story_id
+    while current not in seen:
+        seen.add(current)
+        if store.scalar("SELECT 1 FROM stories WHERE id = :i", {"i": current}):
+            return current
+        kept = store.scalar("SELECT kept_id FROM story_merges WHERE absorbed_id = :i", {"i": current})
+        if kept is None:
+            return None
+        current = kept
+    return None
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["outlets"] = json.loads(row.get("outlets") or "[]")
+    return row
+
+
+def list_stories(store: Store, *, limit: int | None = 50, min_size: int = 1, sort: str = "size") -> list[dict[str, Any]]:
+    """Stories as dicts (id, title, size, first_seen, last_seen, outlets, outlet_count), biggest
+    first (``sort="size"``) or most recently seen first (``sort="recent"``)."""
+    orders = {"size": "size DESC, first_seen, id", "recent": "COALESCE(last_seen, '') DESC, size DESC, id"}
+    if sort not in orders:
+        raise InputError(f"Unknown sort {sort!r}: use one of {', '.join(orders)}.")
+    if limit is not None and limit < 1:
+        raise InputError("--limit must be at least 1.")
+    if "stories" not in store.tables():
+        return []
+    sql = (f"SELECT id, title, size, first_seen, last_seen, outlets, outlet_count FROM stories "
+           f"WHERE size >= :min ORDER BY {orders[sort]}")
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [_decode(r) for r in store.rows(sql, {"min": int(min_size)})]
+
+
+def get_story(store: Store, story_id: str) -> dict[str, Any]:
+    """One story with its articles (oldest first) and the ids merged into it. An id that was
+    merged away resolves to the story it joined (``resolved_from`` says so)."""
+    live = resolve_story_id(store, story_id) if "stories" in store.tables() else None
+    if live is None:
+        raise InputError(f"No story {story_id!r}. List stories with `newstrace stories`.")
+    story = _decode(store.rows("SELECT * FROM stories WHERE id = :i", {"i": live})[0])
+    story["resolved_from"] = story_id if live != story_id else None
+    story["articles"] = store.rows(
+        "SELECT a.id, a.title, a.published_at, a.outlet, a.url, s.score, s.joined_by, s.joined_at "
+        "FROM story_articles s JOIN articles a ON a.id = s.article_id WHERE s.story_id = :i "
+        "ORDER BY COALESCE(a.published_at, '9999'), s.joined_at, a.id", {"i": live},
+    )
+    story["merged_from"] = [
+        r["absorbed_id"] for r in store.rows(
+            "SELECT absorbed_id FROM story_merges WHERE kept_id = :i ORDER BY merged_at, absorbed_id", {"i": live})
+    ]
+    return story

@@ -1,0 +1,56 @@
+"""`newstrace stories` and `newstrace story ID` print stories, with untrusted text shown as-is."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+from click.testing import CliRunner
+
+from newstrace import models, sentences, stories
+from newstrace.cli_common import console
+from newstrace.cli_stories import COMMANDS, stories_command, story_command
+from newstrace.config import Config
+from newstrace.fixtures import add_articles
+from newstrace.pipeline import StageContext
+
+FLOOD = "zebra flood river levee town water rescue boats families shelter"
+
+
+def hashed_bag_of_words(texts: list[str], batch_size: int = 64) -> np.ndarray:
+    """A deterministic stand-in for the embedder (bag of words hashed into 384 dimensions)."""
+    out = np.zeros((len(texts), 384), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for word in text.lower().replace(".", " ").split():
+            out[i, zlib.crc32(word.encode()) % 384] += 1.0
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def test_stories_cli_lists_and_shows(store, monkeypatch):
+    monkeypatch.setattr(models, "embed", hashed_bag_of_words)
+    monkeypatch.setattr(console, "width", 250)  # keep table cells on one line
+    first, second = add_articles(store, [
+        {"title": "[bold red]Flood[/] in town", "text": FLOOD + ".", "outlet": "a.com",
+         "published": "2024-03-01T10:00:00+00:00"},
+        {"title": "Flood again", "text": FLOOD + " again.", "outlet": "[link=x]b.com",
+         "published": "2024-03-02T10:00:00+00:00"},
+    ])
+    ctx = StageContext(store, Config({"stories.threshold": 0.5, "stories.lexical_weight": 0.0}))
+    sentences.run(ctx)
+    stories.run(ctx)
+    runner = CliRunner()
+    listed = runner.invoke(stories_command, ["--db", store.path])
+    assert listed.exit_code == 0, listed.output
+    assert "[bold red]Flood[/] in town" in listed.output
+    assert "2024-03-01" in listed.output and f"s-{first}" in listed.output
+    shown = runner.invoke(story_command, ["--db", store.path, f"s-{first}"])
+    assert shown.exit_code == 0, shown.output
+    assert "[link=x]b.com" in shown.output and second in shown.output
+    assert "2 articles" in shown.output
+    missing = runner.invoke(story_command, ["--db", store.path, "s-missing"])
+    assert missing.exit_code == 2 and "newstrace stories" in missing.output
+
+
+def test_stories_cli_commands_have_help():
+    assert [c.name for c in COMMANDS] == ["stories", "story"]
+    assert all(c.help for c in COMMANDS)

@@ -1,0 +1,134 @@
+"""The stories stage in the store: growing stories keep their ids, a bridging article merges
+two stories into the older one, old ids resolve, and a rerun changes nothing.
+
+The embedder is replaced by a deterministic bag-of-words hash so that these tests check the
+stage's bookkeeping exactly; the real model is exercised by test_stories_seeds.py.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+from newstrace import models, sentences, stories
+from newstrace.config import Config
+from newstrace.errors import InputError
+from newstrace.fixtures import add_articles
+from newstrace.pipeline import StageContext
+
+TABLES = ("stories", "story_articles", "story_merges", "story_state", "story_df", "story_features")
+
+
+def hashed_bag_of_words(texts: list[str], batch_size: int = 64) -> np.ndarray:
+    out = np.zeros((len(texts), 384), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for word in text.lower().replace(".", " ").split():
+            out[i, zlib.crc32(word.encode()) % 384] += 1.0
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+@pytest.fixture
+def ctx(store, monkeypatch):
+    monkeypatch.setattr(models, "embed", hashed_bag_of_words)
+    config = Config({"stories.threshold": 0.5, "stories.merge_threshold": 0.55,
+                     "stories.entity_weight": 0.0, "stories.number_weight": 0.0, "stories.lexical_weight": 0.0})
+    return StageContext(store, config)
+
+
+FLOOD = "zebra flood river levee town water rescue boats families shelter"
+FIRE = "wildfire canyon smoke crews hills evacuate acres blaze wind embers"
+
+
+def article(words: str, day: int, outlet: str, extra: str = "") -> dict[str, str]:
+    return {"title": words.split()[0].title() + " " + extra, "text": f"{words} {extra}.",
+            "published": f"2024-03-{day:02d}T10:00:00+00:00", "outlet": outlet}
+
+
+def run_stages(ctx):
+    sentences.run(ctx)
+    return stories.run(ctx)
+
+
+def snapshot(store):
+    return {t: store.rows(f"SELECT * FROM {t} ORDER BY 1") for t in TABLES}
+
+
+def story_of(store):
+    return {r["article_id"]: r["story_id"] for r in store.rows("SELECT * FROM story_articles")}
+
+
+def test_stories_second_batch_joins_and_id_stays(ctx):
+    store = ctx.store
+    f1, f2, w1 = add_articles(store, [article(FLOOD, 1, "a.com", "one"), article(FLOOD, 1, "b.com", "two"),
+                                      article(FIRE, 1, "c.com", "three")])
+    first = run_stages(ctx)
+    assert first == {"articles": 3, "new_stories": 2, "joined_by_similarity": 1, "joined_by_reuse": 0,
+                     "merges": 0, "stories": 2}
+    flood_id = story_of(store)[f1]
+    assert flood_id == f"s-{f1}" and story_of(store)[f2] == flood_id
+    (f3,) = add_articles(store, [article(FLOOD, 2, "d.com", "four")])
+    second = run_stages(ctx)
+    assert second["articles"] == 1 and second["joined_by_similarity"] == 1
+    assert story_of(store)[f3] == flood_id
+    story = stories.get_story(store, flood_id)
+    assert story["size"] == 3
+    assert story["outlets"] == ["a.com", "b.com", "d.com"]
+    assert story["first_seen"] == "2024-03-01T10:00:00+00:00"
+    assert story["last_seen"] == "2024-03-02T10:00:00+00:00"
+    assert [a["id"] for a in story["articles"]][-1] == f3
+    assert stories.get_story(store, f"s-{w1}")["size"] == 1
+
+
+def test_stories_bridging_article_merges_and_older_id_survives(ctx):
+    store = ctx.store
+    (flood,) = add_articles(store, [article(FLOOD, 1, "a.com")])
+    (fire,) = add_articles(store, [article(FIRE, 2, "b.com")])
+    run_stages(ctx)
+    assert len(stories.list_stories(store)) == 2
+    (bridge,) = add_articles(store, [article(FLOOD + " " + FIRE, 3, "c.com")])
+    summary = run_stages(ctx)
+    assert summary["merges"] == 1
+    older, newer = f"s-{flood}", f"s-{fire}"
+    assert set(story_of(store).values()) == {older}
+    assert [s["id"] for s in stories.list_stories(store)] == [older]
+    merged = store.rows("SELECT * FROM story_merges")
+    assert [(m["absorbed_id"], m["kept_id"], m["article_id"]) for m in merged] == [(newer, older, bridge)]
+    resolved = stories.get_story(store, newer)
+    assert resolved["id"] == older and resolved["resolved_from"] == newer
+    assert resolved["merged_from"] == [newer] and resolved["size"] == 3
+    assert store.rows("SELECT story_id FROM story_state") == [{"story_id": older}]
+
+
+def test_stories_rerun_changes_nothing(ctx):
+    store = ctx.store
+    add_articles(store, [article(FLOOD, 1, "a.com"), article(FIRE, 1, "b.com"), article(FLOOD, 2, "c.com", "x")])
+    run_stages(ctx)
+    before = snapshot(store)
+    again = run_stages(ctx)
+    assert again["articles"] == 0
+    assert snapshot(store) == before
+
+
+def test_stories_one_batch_equals_many(store, monkeypatch, tmp_path):
+    """Clustering article by article (batch size 1) gives the same stories as one batch."""
+    from newstrace.store import Store
+
+    monkeypatch.setattr(models, "embed", hashed_bag_of_words)
+    items = [article(FLOOD, 1, "a.com"), article(FIRE, 1, "b.com"), article(FLOOD, 2, "c.com", "x"),
+             article(FIRE, 3, "d.com", "y"), article(FLOOD + " " + FIRE, 4, "e.com")]
+    results = []
+    for batch_size, db in ((1000, store), (1, Store.open(tmp_path / "other.db"))):
+        ctx = StageContext(db, Config({"stories.threshold": 0.5, "stories.merge_threshold": 0.55,
+                                       "stories.entity_weight": 0.0, "stories.number_weight": 0.0,
+                                       "stories.batch_size": batch_size, "stories.lexical_weight": 0.0}))
+        add_articles(db, items)
+        run_stages(ctx)
+        results.append(story_of(db))
+    assert results[0] == results[1]
+
+
+def test_stories_unknown_id_says_how_to_list(store):
+    with pytest.raises(InputError, match="newstrace stories"):
+        stories.get_story(store, "s-nope")
