@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,7 +17,6 @@ from sqlalchemy.engine import Connection
 
 from .store import utcnow
 
-_SPACE = re.compile(r"\s+")
 _UNIFY = str.maketrans("\u2018\u2019\u201c\u201d\u2013\u2014\u00a0", "''\"\"-- ")
 
 
@@ -26,7 +24,7 @@ def normalise_for_hash(text: str) -> str:
     """NFC, unified quotes and dashes, collapsed white space: what identity is computed on."""
     text = unicodedata.normalize("NFC", text)
     text = text.translate(_UNIFY)
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() and \s agree on white space, and split is faster
 
 
 def content_id(title: str, text: str) -> str:

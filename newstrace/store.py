@@ -12,7 +12,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
 
 def utcnow() -> str:
     """Now, as the ISO-8601 UTC string the store uses for every time."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -47,9 +47,23 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Statements of a migration script (no statement in our migrations contains ';')."""
-    body = "\n".join(line for line in script.splitlines() if not line.strip().startswith("--"))
-    return [s.strip() for s in body.split(";") if s.strip()]
+    """Statements of a migration script, split where SQLite says a statement is complete
+    (so a ';' inside a comment or a string does not split)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            body = "\n".join(x for x in buffer.splitlines() if not x.strip().startswith("--")).strip()
+            if body.rstrip(";").strip():
+                statements.append(body)
+            buffer = ""
+    rest = "\n".join(x for x in buffer.splitlines() if not x.strip().startswith("--")).strip()
+    if rest and sqlite3.complete_statement(rest + ";"):  # a last statement without its ';'
+        statements.append(rest)
+    elif rest:
+        raise StoreError(f"A migration ends with an incomplete statement: {buffer.strip()[:200]!r}")
+    return statements
 
 
 class Store:
@@ -61,7 +75,7 @@ class Store:
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> "Store":
+    def open(cls, path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Store:
         """Open (creating if needed) the SQLite store at ``path`` and bring its schema up to date."""
         path = str(path)
         if path != ":memory:":
@@ -109,7 +123,7 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,137 @@
+"""Publication times: parsed to timezone-aware UTC, or None; never silently guessed.
+
+A value is stored only when it names an instant: an ISO-8601 or RFC 2822 time with a UTC
+offset (or ``Z``), or a Unix epoch number (which is UTC by definition). A time without an
+offset (``2016-10-17 09:30``, GDELT's ``20161017093000``, a bare date) does not name an
+instant, so it is stored as NULL unless the caller chose a zone (``--assume-timezone``).
+Values that do not parse ("yesterday", "2016-13-45") and years outside 1800-2200 become NULL
+too. In every NULL case the caller keeps the raw value and the reason (see ``ingest``).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import InputError
+
+__all__ = ["ParsedDate", "parse_published", "parse_timezone", "NO_TIMEZONE", "NOT_UNDERSTOOD"]
+
+NO_TIMEZONE = "published time has no time zone"
+NOT_UNDERSTOOD = "published time not understood"
+OUT_OF_RANGE = "published time out of range"
+
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[T ]?(\d{2})(\d{2})(\d{2})?)?$")
+_EPOCH = re.compile(r"^-?\d{9,13}(\.\d+)?$")
+_MIN_YEAR, _MAX_YEAR = 1800, 2200
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    """``iso`` is the UTC ISO-8601 string to store, or None; ``problem`` says why not."""
+
+    iso: str | None
+    problem: str | None = None
+
+
+def parse_timezone(name: str) -> tzinfo:
+    """``UTC``, an offset like ``+03:00``, or an IANA zone name like ``Europe/Moscow``."""
+    text = name.strip()
+    if text.upper() in {"UTC", "Z", "GMT"}:
+        return UTC
+    match = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", text)
+    if match:
+        sign = 1 if match.group(1) == "+" else -1
+        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"Unknown time zone {name!r}. Use UTC, an offset such as +03:00, or an IANA name "
+            "such as Europe/Moscow."
+        ) from None
+
+
+def _finish(moment: datetime, assume: tzinfo | None) -> ParsedDate:
+    if not _MIN_YEAR <= moment.year <= _MAX_YEAR:
+        return ParsedDate(None, OUT_OF_RANGE)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        if assume is None:
+            return ParsedDate(None, NO_TIMEZONE)
+        moment = moment.replace(tzinfo=assume)
+    try:
+        utc = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return ParsedDate(None, OUT_OF_RANGE)
+    return ParsedDate((utc.replace(microsecond=0) if utc.microsecond else utc).isoformat())
+
+
+def _from_epoch(value: float) -> ParsedDate:
+    if abs(value) > 1e11:  # milliseconds
+        value /= 1000.0
+    try:
+        moment = datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return ParsedDate(None, OUT_OF_RANGE)
+    return _finish(moment, None)
+
+
+def parse_published(value: object, assume: tzinfo | None = None) -> ParsedDate:
+    """Parse a publication time from an input field; see the module docstring for the rules."""
+    if value is None or value == "":
+        return ParsedDate(None)
+    if isinstance(value, bool):
+        return ParsedDate(None, NOT_UNDERSTOOD)
+    if isinstance(value, int | float):
+        return _from_epoch(float(value))
+    if isinstance(value, datetime):
+        return _finish(value, assume)
+    if isinstance(value, date):
+        return _finish(datetime(value.year, value.month, value.day), assume)
+    if not isinstance(value, str):
+        return ParsedDate(None, NOT_UNDERSTOOD)
+    text = value.strip()
+    if not text or len(text) > 100:
+        return ParsedDate(None, NOT_UNDERSTOOD if text else None)
+    # Fast path: ISO 8601 (Python 3.11 reads 'Z', offsets, a space for 'T', bare dates).
+    try:
+        return _finish(datetime.fromisoformat(text), assume)
+    except ValueError:
+        pass
+    if _EPOCH.match(text):
+        return _from_epoch(float(text))
+    compact = _COMPACT.match(text)
+    if compact:
+        y, mo, d, h, mi, s = (int(g) if g else 0 for g in compact.groups())
+        try:
+            return _finish(datetime(y, mo, d, h, mi, s), assume)
+        except ValueError:
+            return ParsedDate(None, NOT_UNDERSTOOD)
+    try:  # RFC 2822, as in RSS and e-mail: "Mon, 17 Oct 2016 09:30:00 +0300"
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        moment = None
+    if moment is not None:
+        if text.rstrip().endswith("-0000"):  # RFC 2822: "-0000" means the zone is unknown
+            moment = moment.replace(tzinfo=None)
+        return _finish(moment, assume)
+    return _parse_loose(text, assume)
+
+
+def _parse_loose(text: str, assume: tzinfo | None) -> ParsedDate:
+    """Free forms ("17 October 2016 09:30 GMT+3") through dateutil, never fuzzy."""
+    from dateutil import parser as dateutil_parser
+
+    if not any(ch.isdigit() for ch in text):  # "yesterday", "n/a": no date at all
+        return ParsedDate(None, NOT_UNDERSTOOD)
+    try:
+        with warnings.catch_warnings():  # unknown zone names ("EST") warn and yield a naive time
+            warnings.simplefilter("ignore")
+            moment = dateutil_parser.parse(text, fuzzy=False)
+    except (ValueError, OverflowError, TypeError, dateutil_parser.ParserError):
+        return ParsedDate(None, NOT_UNDERSTOOD)
+    return _finish(moment, assume)
