@@ -133,7 +133,8 @@ def extract_html(text: str, url: str | None = None) -> tuple[dict[str, Any] | No
     fields = {
         "title": (doc.title or "").strip(), "text": body, "url": urls[0] if urls else None,
         "urls": list(dict.fromkeys(urls)), "published": published, "author": doc.author,
-        "language": language, "outlet": None, "metadata": metadata, "warnings": [],
+        # The page's own name for its site (og:site_name) is the outlet's name readers know.
+        "language": language, "outlet": (doc.sitename or "").strip() or None, "metadata": metadata, "warnings": [],
     }
     return fields, "", ""
 

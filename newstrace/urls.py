@@ -117,11 +117,20 @@ def registered_domain(host: str) -> str | None:
 
 
 def outlet_of(url: str | None) -> str | None:
-    """The registered domain of an http(s) URL, or None."""
+    """The registered domain of an http(s) URL; for a host under no public suffix (an intranet
+    or a reserved name such as ``.example``) the host without ``www.``; None for IPs and no URL."""
     if not url:
         return None
     try:
         netloc = urlsplit(url.strip()).netloc
     except ValueError:
         return None
-    return registered_domain(netloc) if netloc else None
+    if not netloc:
+        return None
+    domain = registered_domain(netloc)
+    if domain:
+        return domain
+    host = netloc.lower().rpartition("@")[2].partition(":")[0].rstrip(".")
+    if "." not in host or host.replace(".", "").isdigit() or host.startswith("["):
+        return None
+    return host.removeprefix("www.")

@@ -57,7 +57,7 @@ def test_readers_html_page_fields(store: Store, tmp_path: Path) -> None:
     assert "More than 9,000 fighters" in row["text"] and "Copyright" not in row["text"]
     assert row["published_at"] == "2016-10-17T06:30:00+00:00"
     assert row["url"] == "https://example-news.com/world/mosul"
-    assert row["outlet"] == "example-news.com" and row["language"] == "en"
+    assert row["outlet"] == "Example News" and row["language"] == "en"  # og:site_name over the domain
     assert row["metadata"]["sitename"] == "Example News"
     assert row["status"] == "new"
 
