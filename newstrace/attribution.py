@@ -137,6 +137,27 @@ def parse(text: str, nlp: Any = None, batch_size: int = 64) -> list[tuple[int, A
     return [(offset, doc) for (offset, _), doc in zip(paras, docs, strict=True)]
 
 
+def parse_many(texts: list[str], nlp: Any = None, batch_size: int = 256) -> list[list[tuple[int, Any]]]:
+    """``parse`` for many texts at once: one ``nlp.pipe`` stream over every paragraph, so that
+    spaCy batches across articles (faster than one ``parse`` per short article)."""
+    if nlp is None:
+        from .models import spacy_nlp
+
+        nlp = spacy_nlp()
+    paras = [(k, offset, p) for k, text in enumerate(texts) for offset, p in paragraphs(text)]
+    out: list[list[tuple[int, Any]]] = [[] for _ in texts]
+    docs = nlp.pipe((p for _, _, p in paras), batch_size=batch_size)
+    for (k, offset, _), doc in zip(paras, docs, strict=True):
+        out[k].append((offset, doc))
+    return out
+
+
+def extract_many(texts: list[str], nlp: Any = None, *, rules_only: bool = False) -> list[list[Attribution]]:
+    """``extract_attributions`` for each of ``texts``, parsed in one batched stream."""
+    return [extract_attributions(text, parsed=docs, rules_only=rules_only)
+            for text, docs in zip(texts, parse_many(texts, nlp), strict=True)]
+
+
 # -- candidate extraction -----------------------------------------------------------------------
 def _subtree_range(tok: Any, exclude: Any = None) -> tuple[int, int]:
     """Token range [i, j) of ``tok``'s subtree, cut before ``exclude``'s subtree if it is inside."""
@@ -356,10 +377,155 @@ def _propn_names(doc: Any, rng: tuple[int, int]) -> list[str]:
     return []
 
 
-def extract_attributions(text: str, nlp: Any = None, *, parsed: list[tuple[int, Any]] | None = None) -> list[Attribution]:
-    """Every attribution in ``text``, in reading order, with character offsets into ``text``."""
+#: A rule cue is kept when the tagger gives one of its tokens at least this probability.
+RULE_CUE_FLOOR = 0.3
+
+RuleItem = tuple[_Raw, tuple[int, int], tuple[int, int] | None, tuple[int, int] | None]
+
+
+def rule_spans(doc: Any, quotes: list[tuple[int, int]]) -> list[RuleItem]:
+    """The rules' attributions of one paragraph doc: (raw, cue, source, content), the last three
+    as character ranges of the paragraph."""
+    para = doc.text
+    taken: list[tuple[int, int]] = []
+    out: list[RuleItem] = []
+    for raw in sorted(_candidates(doc), key=lambda r: r.cue[0]):
+        cue_c = _char_range(doc, raw.cue)
+        if any(cue_c[0] < b and a < cue_c[1] for a, b in taken):
+            continue
+        src_c = _trim(para, *_char_range(doc, raw.source)) if raw.source else None
+        avoid = [cue_c] + ([src_c] if src_c else [])
+        con_c = None
+        if raw.content is not None:
+            con_c = _char_range(doc, raw.content)
+            con_c = _grow_to_quotes(con_c[0], con_c[1], quotes, avoid)
+            con_c = _trim_content(para, *con_c)
+            if con_c[1] <= con_c[0]:
+                con_c = None
+        if src_c is None and con_c is None:
+            continue
+        taken.append(cue_c)
+        out.append((raw, cue_c, src_c, con_c))
+    return out
+
+
+def _ws_trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+Candidates = list[tuple[tuple[int, int], list[str]]]
+
+
+def span_candidates(doc: Any, quotes: list[tuple[int, int]], cue: tuple[int, int],
+                    rule: RuleItem | None) -> tuple[Candidates, Candidates]:
+    """Source and content candidates (paragraph character ranges with their features) for the
+    cue at token range ``cue``; the rules' answer is always among them."""
+    from .attribution_model import content_candidates, cue_head, source_candidates, span_features
+
+    para = doc.text
+    head = cue_head(doc, cue)
+    cue_c = _char_range(doc, cue)
+    rule_src = rule[2] if rule else None
+    rule_con = rule[3] if rule else None
+    srcs: set[tuple[int, int]] = set()
+    for rng in source_candidates(doc, cue, head):
+        c = _trim(para, *_char_range(doc, rng))
+        if c[1] > c[0]:
+            srcs.add(c)
+    if rule_src:
+        srcs.add(rule_src)
+    cons: set[tuple[int, int]] = set()
+    for c0, c1 in content_candidates(doc, cue, head, quotes):
+        plain = _ws_trim(para, c0, c1)
+        # PolNeAR often keeps the sentence's final stop or colon in the content.
+        stop = (plain[0], plain[1] + 1) if plain[1] < len(para) and para[plain[1]] in ".:?!" else plain
+        for c in (_trim_content(para, c0, c1), plain, stop):
+            overlaps = c[0] < cue_c[1] and cue_c[0] < c[1]
+            # A content may enclose its cue only as the extent of a quotation interrupted by it
+            # ("“...,” he said, “...”"): quotation marks on both sides.
+            around = (c[0] <= cue_c[0] and cue_c[1] <= c[1] and any(ch in QUOTE_CHARS for ch in para[c[0]:cue_c[0]])
+                      and any(ch in QUOTE_CHARS for ch in para[cue_c[1]:c[1]]))
+            if c[1] > c[0] and (not overlaps or around):
+                cons.add(c)
+    if rule_con:
+        cons.add(rule_con)
+    return ([(c, span_features(doc, cue, head, c, quotes, c == rule_src, "source")) for c in sorted(srcs)],
+            [(c, span_features(doc, cue, head, c, quotes, c == rule_con, "content")) for c in sorted(cons)])
+
+
+def rule_cue_tokens(doc: Any, rules: list[RuleItem]) -> set[int]:
+    return {i for raw, _, _, _ in rules for i in range(raw.cue[0], raw.cue[1])}
+
+
+def _best(model: Any, cands: Candidates, threshold: float) -> tuple[int, int] | None:
+    best, best_p = None, threshold
+    for rng, feats in cands:
+        p = model.prob(feats)
+        if p >= best_p:
+            best, best_p = rng, p
+    return best
+
+
+def model_spans(doc: Any, quotes: list[tuple[int, int]], model: Any) -> list[RuleItem]:
+    """The learned model's attributions of one paragraph doc, in the rules' format."""
+    from .attribution_model import cue_features, cue_head, cue_runs
+
+    rules = rule_spans(doc, quotes)
+    feats = cue_features(doc, quotes, rule_cue_tokens(doc, rules), CUE_LEMMAS)
+    probs = [model.cue.prob(f) for f in feats]
+    out: list[RuleItem] = []
+    cues = cue_runs(doc, probs, model.thresholds["cue"])
+    # A rule cue the tagger nearly accepts (", a source told RIA Novosti", which the parser hangs
+    # on the noun) is kept: the tagger's features see that construction rarely in PolNeAR.
+    for raw, _, _, _ in rules:
+        if not any(a < raw.cue[1] and raw.cue[0] < b for a, b in cues) and max(probs[raw.cue[0]:raw.cue[1]]) >= RULE_CUE_FLOOR:
+            cues.append(raw.cue)
+    for cue in sorted(cues):
+        cue_c = _char_range(doc, cue)
+        rule = next((r for r in rules if r[1][0] < cue_c[1] and cue_c[0] < r[1][1]), None)
+        src_cands, con_cands = span_candidates(doc, quotes, cue, rule)
+        src_c = _best(model.source, src_cands, model.thresholds["source"])
+        head = cue_head(doc, cue)
+        recipient = None
+        if head.lemma_.lower() in RECIPIENT_LEMMAS:
+            obj = next((c for c in head.children if c.dep_ in ("dobj", "dative")), None)
+            if obj is not None:
+                recipient = _subtree_range(obj)
+                # The listener of "told RIA Novosti" is not what was said.
+                rec_c = _char_range(doc, recipient)
+                con_cands = [(rng, f) for rng, f in con_cands if not (rec_c[0] <= rng[0] and rng[1] <= rec_c[1])]
+        if src_c is not None:
+            # One label per token (PolNeAR): a content may enclose the source only around the
+            # cue ("“...,” he said, “...”"), never overlap it otherwise.
+            con_cands = [(rng, f) for rng, f in con_cands if not (rng[0] < src_c[1] and src_c[0] < rng[1])
+                         or rng[0] <= cue_c[0] and cue_c[1] <= rng[1]]
+        con_c = _best(model.content, con_cands, model.thresholds["content"])
+        src_tok = None
+        if src_c is not None:
+            span = doc.char_span(src_c[0], src_c[1], alignment_mode="expand")
+            src_tok = (span.start, span.end) if span is not None else None
+        raw = _Raw(cue, src_tok, None, recipient, None)
+        out.append((raw, cue_c, src_c, con_c))
+    return out
+
+
+def extract_attributions(text: str, nlp: Any = None, *, parsed: list[tuple[int, Any]] | None = None,
+                         rules_only: bool = False, model: Any = None) -> list[Attribution]:
+    """Every attribution in ``text``, in reading order, with character offsets into ``text``.
+
+    The learned model (``attribution_model``, or ``model`` if given) finds the spans when it is
+    packaged; ``rules_only`` uses the hand-written rules alone."""
+    from .attribution_model import load_model
     from .sentences import split_sentences
 
+    if rules_only:
+        model = None
+    elif model is None:
+        model = load_model()
     starts = [s.start for s in split_sentences(text)]
     docs = parsed if parsed is not None else parse(text, nlp)
     out: list[Attribution] = []
@@ -367,25 +533,10 @@ def extract_attributions(text: str, nlp: Any = None, *, parsed: list[tuple[int, 
     for offset, doc in docs:
         para = doc.text
         quotes = quotations(para)
-        raws = _candidates(doc)
-        taken: list[tuple[int, int]] = []
-        for raw in sorted(raws, key=lambda r: r.cue[0]):
-            cue_c = _char_range(doc, raw.cue)
-            if any(cue_c[0] < b and a < cue_c[1] for a, b in taken):
-                continue
-            src_c = _trim(para, *_char_range(doc, raw.source)) if raw.source else None
-            avoid = [cue_c] + ([src_c] if src_c else [])
-            con_c = None
-            if raw.content is not None:
-                con_c = _char_range(doc, raw.content)
-                con_c = _grow_to_quotes(con_c[0], con_c[1], quotes, avoid)
-                con_c = _trim_content(para, *con_c)
-                if con_c[1] <= con_c[0]:
-                    con_c = None
-            # A content inside an earlier content (a nested "he said") belongs to that one.
+        items = model_spans(doc, quotes, model) if model is not None else rule_spans(doc, quotes)
+        for raw, cue_c, src_c, con_c in items:
             if src_c is None and con_c is None:
                 continue
-            taken.append(cue_c)
             info = classify_source(*_source_words(doc, raw.source)) if raw.source else SourceInfo("none", None, None, None, False)
             cited = None
             if raw.recipient is not None:

@@ -25,7 +25,7 @@ def _stories(store: Store, groups: list[list[str]]) -> None:
     with store.transaction() as conn:
         rows = [(a, f"s-{i}", "2016-10-17T00:00:00+00:00", 1.0, "new") for i, group in enumerate(groups) for a in group]
         conn.exec_driver_sql(
-            "INSERT INTO story_articles (article_id, story_id, joined_at, score, evidence) VALUES (?,?,?,?,?)", rows)
+            "INSERT INTO story_articles (article_id, story_id, joined_at, score, joined_by) VALUES (?,?,?,?,?)", rows)
         # As the stories stage does: every article it looked at is marked done.
         store.mark_done(conn, "stories", [a for group in groups for a in group])
 

@@ -1,0 +1,309 @@
+"""Learned attribution spans: a cue tagger and source / content span rankers over spaCy parses.
+
+What it decides, and on what evidence:
+- **cue**: every token gets a probability of belonging to a cue, from a logistic regression over
+  its lemma, part of speech, dependency label, its head and children, neighbouring words, whether
+  it sits inside a quotation, and whether the hand-written rules (``attribution``) call it a cue.
+  Maximal runs of tokens above a threshold (inside one sentence) are cue spans.
+- **source** and **content**: for each cue, candidate spans are built from the parse (subtrees of
+  nearby words, with and without the cue's own subtree; quotations; the sentence or paragraph
+  before / after the cue; the rules' own answer) and ranked by a second and third logistic
+  regression over the candidate's syntactic relation to the cue, position, length, quotation marks
+  and "that"-complementiser. The best candidate is kept if its probability clears a threshold.
+
+All weights were learned on PolNeAR *train* only by ``bench/train_attribution.py`` (deterministic)
+and are stored as plain feature weights in ``models_data/attribution.json.gz``; thresholds were
+chosen on a held-out fifth of train. Nothing here needs the training data at run time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelUnavailable
+
+MODEL_PATH = Path(__file__).parent / "models_data" / "attribution.json.gz"
+FEATURE_VERSION = 1
+MAX_SPAN_TOKENS = 120  # longer candidates are almost never annotated spans (train: <0.5%)
+
+CharRange = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A binary logistic regression stored as feature → weight."""
+
+    bias: float
+    weights: dict[str, float]
+
+    def prob(self, features: Iterable[str]) -> float:
+        z = self.bias + sum(self.weights.get(f, 0.0) for f in features)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class AttributionModel:
+    cue: LinearModel
+    source: LinearModel
+    content: LinearModel
+    thresholds: dict[str, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "feature_version": FEATURE_VERSION, "thresholds": self.thresholds,
+            **{name: {"bias": m.bias, "weights": m.weights}
+               for name, m in (("cue", self.cue), ("source", self.source), ("content", self.content))},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AttributionModel:
+        if data.get("feature_version") != FEATURE_VERSION:
+            raise ModelUnavailable(
+                f"{MODEL_PATH.name} was trained for feature version {data.get('feature_version')}, "
+                f"this code computes version {FEATURE_VERSION}: retrain it with "
+                "`python bench/train_attribution.py` or reinstall newstrace.")
+        models = {k: LinearModel(float(data[k]["bias"]), {f: float(w) for f, w in data[k]["weights"].items()})
+                  for k in ("cue", "source", "content")}
+        return cls(thresholds={k: float(v) for k, v in data["thresholds"].items()}, **models)
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        raw = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")).encode()
+        # mtime=0: the same weights give the same bytes, so retraining is reproducible byte for byte.
+        with open(path, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
+            gz.write(raw)
+
+
+@lru_cache(maxsize=1)
+def load_model(path: Path = MODEL_PATH) -> AttributionModel | None:
+    """The packaged model, or None when the package was built without it (rules are used)."""
+    if not path.is_file():
+        return None
+    with gzip.open(path, "rb") as fh:
+        return AttributionModel.from_json(json.loads(fh.read()))
+
+
+# -- token features (cue tagger) ------------------------------------------------------------------
+def _in_quote(doc: Any, quotes: list[CharRange]) -> list[bool]:
+    return [any(q0 < t.idx < q1 - 1 for q0, q1 in quotes) for t in doc]
+
+
+def cue_features(doc: Any, quotes: list[CharRange], rule_cue_tokens: set[int], lexicon: frozenset[str]) -> list[list[str]]:
+    """One feature list per token of ``doc``."""
+    inq = _in_quote(doc, quotes)
+    out: list[list[str]] = []
+    n = len(doc)
+    for t in doc:
+        lem = t.lemma_.lower()
+        head = t.head
+        deps = sorted({c.dep_ for c in t.children})
+        f = [
+            f"w={t.lower_}", f"l={lem}", f"p={t.pos_}", f"t={t.tag_}", f"d={t.dep_}",
+            f"l+d={lem}|{t.dep_}", f"l+p={lem}|{t.pos_}", f"hl={head.lemma_.lower()}", f"hp={head.pos_}",
+            f"d+hp={t.dep_}|{head.pos_}", f"hd={head.dep_}", f"lex={lem in lexicon}|{t.pos_}",
+            f"hlex={head.lemma_.lower() in lexicon}|{t.dep_}", f"rule={t.i in rule_cue_tokens}",
+            f"rule+p={t.i in rule_cue_tokens}|{t.pos_}", f"q={inq[t.i]}", f"q+lex={inq[t.i]}|{lem in lexicon}",
+            f"ent={t.ent_type_}",
+        ]
+        f += [f"cd={d}" for d in deps]
+        f += [f"l+cd={lem}|{d}" for d in deps if d in ("nsubj", "ccomp", "dobj", "prep", "xcomp", "agent", "nsubjpass")]
+        f.append(f"deps={'+'.join(d for d in deps if d in ('nsubj', 'ccomp', 'dobj', 'xcomp', 'nsubjpass', 'prep'))}")
+        for k in (-2, -1, 1, 2):
+            j = t.i + k
+            if 0 <= j < n:
+                o = doc[j]
+                f.append(f"{k}l={o.lemma_.lower()}")
+                f.append(f"{k}p={o.pos_}")
+                f.append(f"{k}rule={j in rule_cue_tokens}")
+            else:
+                f.append(f"{k}l=<pad>")
+        if t.i + 1 < n:
+            f.append(f"l+1l={lem}|{doc[t.i + 1].lower_}")
+        if t.i > 0:
+            f.append(f"-1l+l={doc[t.i - 1].lower_}|{lem}")
+        # The verb this word modifies: auxiliaries and adverbs of a cue verb belong to the cue.
+        f.append(f"hlexrule={head.i in rule_cue_tokens}|{t.dep_}")
+        out.append(f)
+    return out
+
+
+def cue_runs(doc: Any, probs: list[float], threshold: float) -> list[tuple[int, int]]:
+    """Token ranges of maximal runs above ``threshold`` that stay in one sentence."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for i in range(len(doc) + 1):
+        on = i < len(doc) and probs[i] >= threshold and not (doc[i].is_punct and doc[i].text != ":" and start is None)
+        if on and start is not None and doc[i].is_sent_start:
+            runs.append((start, i))
+            start = i
+            continue
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            runs.append((start, i))
+            start = None
+    # Trailing punctuation is not part of a cue (except a lone ":" as in "Trump wrote:").
+    out = []
+    for a, b in runs:
+        while b - a > 1 and doc[b - 1].is_punct:
+            b -= 1
+        out.append((a, b))
+    return out
+
+
+def cue_head(doc: Any, rng: tuple[int, int]) -> Any:
+    """The token of a cue span whose head lies outside it (the verb of "has said"), verbs first."""
+    toks = list(doc[rng[0]:rng[1]])
+    roots = [t for t in toks if not (rng[0] <= t.head.i < rng[1]) or t.head.i == t.i]
+    verbs = [t for t in roots if t.pos_ in ("VERB", "AUX")] or [t for t in toks if t.pos_ == "VERB"]
+    return (verbs or roots or toks)[0]
+
+
+# -- span candidates (source, content) -------------------------------------------------------------
+def _path(a: Any, b: Any) -> str:
+    """Dependency path from token ``a`` up to the common ancestor with ``b`` and down to ``b``,
+    as labels (at most three steps each side), or 'far'."""
+    up_a = [a] + list(a.ancestors)
+    up_b = [b] + list(b.ancestors)
+    ids_b = {t.i: k for k, t in enumerate(up_b)}
+    for k, t in enumerate(up_a):
+        if t.i in ids_b:
+            m = ids_b[t.i]
+            if k > 3 or m > 3:
+                return "far"
+            return ">".join(x.dep_ for x in up_a[:k]) + "^" + "<".join(x.dep_ for x in up_b[:m])
+    return "far"
+
+
+def _bucket(n: int) -> str:
+    for limit in (0, 1, 2, 3, 5, 8, 12, 20, 35, 60):
+        if n <= limit:
+            return str(limit)
+    return "big"
+
+
+def _subtree(tok: Any, exclude: tuple[int, int] | None = None) -> list[tuple[int, int]]:
+    """Token ranges of ``tok``'s subtree and, when a range ``exclude`` lies inside it, the part
+    on ``tok``'s side of it."""
+    left, right = tok.left_edge.i, tok.right_edge.i + 1
+    out = [(left, right)]
+    if exclude is not None and left <= exclude[0] and exclude[1] <= right and (left, right) != exclude:
+        if tok.i < exclude[0]:
+            out.append((left, exclude[0]))
+        elif tok.i >= exclude[1]:
+            out.append((exclude[1], right))
+    out.append((left, tok.i + 1))  # "the president" of "the president of France, who ..."
+    return out
+
+
+def source_candidates(doc: Any, cue: tuple[int, int], head: Any) -> list[tuple[int, int]]:
+    sent = head.sent
+    lo, hi = sent.start, sent.end
+    out: set[tuple[int, int]] = set()
+    for t in doc[lo:hi]:
+        if t.pos_ in ("NOUN", "PROPN", "PRON", "NUM", "X") or t.ent_type_:
+            if cue[0] <= t.i < cue[1]:
+                continue
+            # The subtree without the cue's subtree: ", a source told RIA" hangs the cue on the noun.
+            for rng in _subtree(t, exclude=(head.left_edge.i, head.right_edge.i + 1)) + _subtree(t, exclude=cue):
+                if rng[1] - rng[0] <= 25 and not (rng[0] < cue[1] and cue[0] < rng[1]):
+                    out.add(rng)
+    return sorted(out)
+
+
+def content_candidates(doc: Any, cue: tuple[int, int], head: Any, quotes: list[CharRange]) -> list[CharRange]:
+    """Candidate content ranges in characters of the paragraph (before trimming)."""
+    sent = head.sent
+    n = len(doc)
+    toks: set[tuple[int, int]] = set()
+    cue_sub = (head.left_edge.i, head.right_edge.i + 1)
+    for t in doc[sent.start:sent.end]:
+        if cue[0] <= t.i < cue[1] or t.right_edge.i - t.left_edge.i < 1:
+            continue
+        toks.update(_subtree(t, exclude=cue_sub))
+        toks.update(_subtree(t, exclude=cue))
+    # Sentence and paragraph remainders on either side of the cue.
+    toks.update({(cue[1], sent.end), (cue[1], n), (sent.start, cue[0]), (0, cue[0])})
+    # The sentence around the cue with the cue's subtree cut out (", he said,").
+    toks.update({(sent.start, cue_sub[0]), (cue_sub[1], sent.end), (cue_sub[1], n)})
+    toks.update({(h.left_edge.i, h.right_edge.i + 1) for h in [head.head] if h.i != head.i})
+    # Everything the cue governs on its right ("like [your candidate] [to be ...]").
+    right = [c for c in head.children if c.i >= cue[1] and not c.is_punct and c.dep_ not in ("cc", "conj")]
+    if right:
+        toks.add((min(c.left_edge.i for c in right), max(c.right_edge.i for c in right) + 1))
+    for s in doc.sents:
+        if s.start > sent.start and s.start - sent.end < 1 + 60:
+            toks.add((cue[1], s.end))
+        if s.end < sent.end:
+            toks.add((s.start, cue[0]))
+    chars: set[CharRange] = set()
+    for a, b in toks:
+        if b - a < 1 or b - a > MAX_SPAN_TOKENS:
+            continue
+        chars.add((doc[a].idx, doc[b - 1].idx + len(doc[b - 1])))
+    cue_c = (doc[cue[0]].idx, doc[cue[1] - 1].idx + len(doc[cue[1] - 1]))
+    for q0, q1 in quotes:
+        chars.add((q0, q1))
+        # A quotation and everything up to another one after "he said" (PolNeAR scores a
+        # discontinuous quote by its extent).
+        for r0, r1 in quotes:
+            if r0 > q1 and q1 <= cue_c[0] and cue_c[1] <= r0:
+                chars.add((q0, r1))
+    return sorted(chars)
+
+
+def span_features(doc: Any, cue: tuple[int, int], head: Any, char_rng: CharRange, quotes: list[CharRange],
+                  is_rule: bool, kind: str) -> list[str]:
+    """Features of a candidate span (characters of the paragraph) for cue ``cue``."""
+    text = doc.text
+    span = doc.char_span(char_rng[0], char_rng[1], alignment_mode="expand")
+    cue_c0 = doc[cue[0]].idx
+    cue_c1 = doc[cue[1] - 1].idx + len(doc[cue[1] - 1])
+    lem = head.lemma_.lower()
+    if span is None or len(span) == 0:
+        return ["empty"]
+    root = span.root
+    path = _path(root, head)
+    before = char_rng[1] <= cue_c0
+    contains_cue = char_rng[0] <= cue_c0 and cue_c1 <= char_rng[1]
+    side = "before" if before else ("around" if contains_cue else ("after" if char_rng[0] >= cue_c1 else "overlap"))
+    gap = doc[cue[0]].i - span.end if before else span.start - cue[1]
+    sent = head.sent
+    n_sents = len({t.sent.start for t in span})
+    inside_q = sum(max(0, min(char_rng[1], q1) - max(char_rng[0], q0)) for q0, q1 in quotes)
+    qfrac = inside_q / max(1, char_rng[1] - char_rng[0])
+    first, last = span[0], span[-1]
+    prev_char = text[char_rng[0] - 1] if char_rng[0] > 0 else "^"
+    next_char = text[char_rng[1]] if char_rng[1] < len(text) else "$"
+    f = [
+        f"path={path}", f"path+cue={path}|{lem}", f"rdep={root.dep_}", f"rpos={root.pos_}",
+        f"side={side}", f"gap={_bucket(max(0, gap))}", f"side+gap={side}|{_bucket(max(0, gap))}",
+        f"len={_bucket(len(span))}", f"side+len={side}|{_bucket(len(span))}", f"nsents={min(n_sents, 4)}",
+        f"qfrac={round(qfrac, 1)}", f"rule={is_rule}", f"rule+side={is_rule}|{side}",
+        f"first={first.lower_ if first.pos_ in ('DET', 'SCONJ', 'PRON', 'ADP', 'PUNCT', 'CCONJ') else first.pos_}",
+        f"last={last.lower_ if last.is_punct else last.pos_}", f"prevc={prev_char}", f"nextc={next_char}",
+        f"startsent={span.start == span[0].sent.start}", f"endsent={span.end == span[-1].sent.end}",
+        f"endpara={span.end == len(doc)}", f"startpara={span.start == 0}",
+        f"subtree={span.start == root.left_edge.i and span.end == root.right_edge.i + 1}",
+        f"insent={sent.start <= span.start and span.end <= sent.end}", f"cuel={lem}",
+        f"cuedep={head.dep_}", f"path+side={path}|{side}",
+    ]
+    if kind == "source":
+        f += [f"rlem={root.lemma_.lower()}" if root.pos_ == "PRON" else f"rent={root.ent_type_}",
+              f"nprop={_bucket(sum(t.pos_ == 'PROPN' for t in span))}"]
+    else:
+        f += [f"that={first.lower_ == 'that'}", f"that+path={first.lower_ == 'that'}|{path}",
+              f"qstart={text[char_rng[0]] in QUOTE_OPEN}", f"qend={text[char_rng[1] - 1] in QUOTE_CLOSE}",
+              f"qboth={text[char_rng[0]] in QUOTE_OPEN and text[char_rng[1] - 1] in QUOTE_CLOSE}",
+              f"rtag={root.tag_}", f"colon={doc[cue[1]].text == ':' if cue[1] < len(doc) else False}"]
+    return f
+
+
+QUOTE_OPEN = "\u201c\"\u00ab'\u2018"
+QUOTE_CLOSE = "\u201d\"\u00bb'\u2019"

@@ -1,0 +1,1 @@
+"""Package data: trained model weights (see bench/train_attribution.py)."""
