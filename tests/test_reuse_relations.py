@@ -1,0 +1,92 @@
+"""Relations, direction, boilerplate and incremental runs of the reuse stage (lexical path;
+the embedding path is covered by test_reuse_seeds)."""
+
+from __future__ import annotations
+
+import random
+
+from newstrace import reuse, sentences
+from newstrace.config import Config
+from newstrace.fixtures import add_articles
+from newstrace.pipeline import StageContext
+from newstrace.store import Store
+
+LEXICAL = Config({"reuse.semantic": False})
+FOOTER = ("Subscribe to the Daily Planet newsletter and follow us on every social network "
+          "for the latest news, analysis and opinion from our award-winning reporters")
+
+
+def _article(rng: random.Random, sentences_count: int = 20) -> str:
+    words = ("army city report minister source told agency forces attack said offensive plan deal "
+             "talks border rebels troops capital people town region week government officials").split()
+    out = []
+    for _ in range(sentences_count):
+        out.append(" ".join(rng.choice(words) + str(rng.randint(0, 999)) for _ in range(12)).capitalize() + ".")
+    return "\n".join(" ".join(out[i: i + 4]) for i in range(0, len(out), 4))
+
+
+def _run(store: Store, config: Config = LEXICAL) -> dict:
+    ctx = StageContext(store, config)
+    sentences.run(ctx)
+    return reuse.run(ctx)
+
+
+def test_reuse_direction_rules() -> None:
+    assert reuse.direction("a", "2016-10-17T10:00:00+00:00", "b", "2016-10-18T00:00:00+00:00") == ("a->b", "a", "b")
+    assert reuse.direction("a", "2016-10-19", "b", "2016-10-18T23:00:00+00:00") == ("b->a", "b", "a")
+    assert reuse.direction("a", "2016-10-18", "b", "2016-10-18T09:00:00+00:00")[0] == "unknown"
+    assert reuse.direction("a", None, "b", "2016-10-18")[0] == "unknown"
+    assert reuse.direction("a", "2016-10-18T09:00:00+00:00", "b", "2016-10-18T09:00:00+00:00")[0] == "unknown"
+
+
+def test_reuse_copy_partial_and_unrelated(store: Store) -> None:
+    rng = random.Random(5)
+    original, other, unrelated = _article(rng), _article(rng), _article(rng)
+    copy = "Reposted from elsewhere.\n" + original.replace("Army", "Military", 1)
+    first_paragraphs = "\n".join(original.split("\n")[:2])
+    partial = other + "\n" + first_paragraphs
+    ids = add_articles(store, [
+        {"text": original, "outlet": "a.com", "published": "2020-01-01T10:00:00+00:00"},
+        {"text": copy, "outlet": "b.com", "published": "2020-01-02T10:00:00+00:00"},
+        {"text": partial, "outlet": "c.com", "published": "2020-01-03T10:00:00+00:00"},
+        {"text": unrelated, "outlet": "d.com"},
+    ])
+    _run(store)
+    got = {(r["a_id"], r["b_id"]): r for r in store.rows("SELECT * FROM pairs")}
+    key = lambda x, y: (min(x, y), max(x, y))  # noqa: E731
+    assert set(got) == {key(ids[0], ids[1]), key(ids[0], ids[2]), key(ids[1], ids[2])}
+    assert got[key(ids[0], ids[1])]["relation"] == "copy"
+    assert got[key(ids[0], ids[1])]["earlier_id"] == ids[0]
+    assert got[key(ids[0], ids[2])]["relation"] == "partial"
+    assert got[key(ids[0], ids[2])]["later_id"] == ids[2]
+    # Offsets point at the same words on both sides.
+    for p in store.rows("SELECT * FROM passages WHERE kind = 'verbatim'"):
+        texts = {r["id"]: r["text"] for r in store.articles([p["a_id"], p["b_id"]])}
+        a_text = texts[p["a_id"]][p["a_start"]: p["a_end"]]
+        b_text = texts[p["b_id"]][p["b_start"]: p["b_end"]]
+        assert a_text.split()[-3:] == b_text.split()[-3:]
+
+
+def test_reuse_outlet_boilerplate_is_not_reuse(store: Store) -> None:
+    rng = random.Random(9)
+    items = [{"text": _article(rng, 8) + "\n" + FOOTER, "outlet": "planet.com"} for _ in range(3)]
+    _run_ids = add_articles(store, items)
+    assert len(_run_ids) == 3
+    _run(store)
+    assert store.rows("SELECT * FROM pairs") == []
+
+
+def test_reuse_incremental_compares_new_with_stored(store: Store) -> None:
+    rng = random.Random(11)
+    original = _article(rng)
+    first = add_articles(store, [{"text": original, "outlet": "a.com"}, {"text": _article(rng), "outlet": "b.com"}])
+    assert _run(store)["pairs"] == 0
+    later = add_articles(store, [{"text": original + "\nOne more closing line here.", "outlet": "c.com"}])
+    summary = _run(store)
+    assert summary["articles"] == 1 and summary["copy"] == 1
+    pair = store.rows("SELECT * FROM pairs")[0]
+    assert {pair["a_id"], pair["b_id"]} == {first[0], later[0]}
+    assert pair["direction"] == "unknown"
+    before = store.rows("SELECT * FROM pairs")
+    assert _run(store)["articles"] == 0  # idempotent
+    assert store.rows("SELECT * FROM pairs") == before
