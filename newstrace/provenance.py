@@ -24,6 +24,7 @@ from typing import Any
 
 from .errors import InputError
 from .store import Store
+from .trace import pair_score
 
 GRAPH_FORMATS = ("graphml", "gexf", "json")
 _ALNUM = re.compile(r"[^a-z0-9]+")
@@ -101,7 +102,7 @@ def reuse_edges(pairs: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, st
             src, dst, directed = p["b_id"], p["a_id"], 1
         else:
             src, dst, directed = p["a_id"], p["b_id"], int(direction == "a->b")
-        weight = float(p.get("score") or max(p.get("coverage_a") or 0, p.get("coverage_b") or 0) or 1.0)
+        weight = pair_score(p) or 1.0
         out.append(("article", src, "article", dst, p["relation"], directed, weight, {}))
     return out
 

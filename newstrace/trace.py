@@ -343,6 +343,14 @@ def _name(value: str | None) -> str:
     return normalise_variant(value or "")
 
 
+def pair_score(pair: dict[str, Any]) -> float:
+    """How strong a reuse relation is: verbatim coverage for copies, aligned meaning otherwise."""
+    coverage = max(pair.get("coverage_a") or 0.0, pair.get("coverage_b") or 0.0)
+    if pair.get("relation") in ("copy", "partial"):
+        return float(coverage)
+    return float(pair.get("semantic_score") or pair.get("aligned_share") or pair.get("score") or coverage)
+
+
 def lineage_parents(
     pairs: Iterable[dict[str, Any]],
     published: dict[str, str | None],
@@ -374,7 +382,7 @@ def lineage_parents(
             src, dst = p["a_id"], p["b_id"]
         else:
             continue
-        score = float(p.get("score") or max(p.get("coverage_a") or 0, p.get("coverage_b") or 0))
+        score = pair_score(p)
         cited = int(src in cites.get(dst, ()))
         # Later publication times sort lower after negation, so max() prefers the earliest.
         age = "".join(chr(0x10FFFF - ord(ch)) for ch in (published.get(src) or "9999"))
