@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 #: Outlet aliases → canonical outlet name. Keys are compared lower-cased, with dashes,
@@ -108,16 +111,64 @@ def outlet_key(name: str) -> str:
     return text
 
 
+#: Outlet names known from the corpus being analysed (the ``outlet`` of its articles), set by
+#: the claims stage for the duration of a run: an outlet that publishes in the corpus is an
+#: outlet when an article cites it, whether or not the static table knows it.
+KNOWN_OUTLETS: ContextVar[dict[str, str] | None] = ContextVar("KNOWN_OUTLETS", default=None)
+
+#: Last words that make a proper name a news outlet ("Nordmere News Agency", "Meridian Today").
+MEDIA_HEADS = frozenset({
+    "news", "agency", "today", "times", "post", "gazette", "courier", "herald", "tribune", "journal",
+    "radio", "tv", "television", "broadcasting", "telegraph", "observer", "chronicle", "daily",
+    "wire", "press", "dispatch", "express", "mail", "star", "sun", "monitor", "review", "bulletin",
+})
+#: Words that introduce an outlet's name: "public broadcaster APB", "the newspaper Kommersant".
+MEDIA_DESCRIPTORS = frozenset({"broadcaster", "newspaper", "agency", "channel", "outlet", "website",
+                               "tabloid", "magazine", "paper", "daily", "broadsheet", "network"})
+
+
+@contextmanager
+def corpus_outlets(names: Iterable[str]) -> Iterator[None]:
+    """Within the block, ``canonical_outlet`` also knows these outlet names."""
+    known = {outlet_key(n): n for n in names if n and any(ch.isupper() for ch in n)}
+    token = KNOWN_OUTLETS.set(known)
+    try:
+        yield
+    finally:
+        KNOWN_OUTLETS.reset(token)
+
+
 def canonical_outlet(name: str) -> str | None:
-    """The canonical outlet for ``name`` ("RIA-Novosti" → "RIA Novosti"), or None if unknown."""
+    """The canonical outlet for ``name`` ("RIA-Novosti" → "RIA Novosti"), or None if unknown.
+
+    Known are: the static table, the corpus's own outlets (``corpus_outlets``), and a proper
+    name that ends in a media word ("Nordmere News Agency") or follows one ("public
+    broadcaster APB").
+    """
     key = outlet_key(name)
-    if key in OUTLETS:
-        return OUTLETS[key]
+    known = KNOWN_OUTLETS.get() or {}
+    for table in (OUTLETS, known):
+        if key in table:
+            return table[key]
     # "RT reports", "Sputnik correspondent": an outlet name followed by a generic noun.
     words = key.split()
-    for n in (3, 2, 1):
-        if len(words) >= n and " ".join(words[:n]) in OUTLETS:
-            return OUTLETS[" ".join(words[:n])]
+    for n in (4, 3, 2, 1):
+        head = " ".join(words[:n])
+        if len(words) >= n and head in OUTLETS:
+            return OUTLETS[head]
+        if len(words) >= n and head in known:
+            return known[head]
+    raw = [w for w in re.split(r"\s+", unicodedata.normalize("NFC", name).strip()) if w]
+    while raw and raw[0].lower() in ("the", "a", "an"):
+        raw = raw[1:]
+    for i, word in enumerate(raw[:-1]):
+        if word.lower().strip(",") in MEDIA_DESCRIPTORS:
+            rest = [w.strip(",.") for w in raw[i + 1:]]
+            if rest and all(w[:1].isupper() for w in rest):
+                return " ".join(rest)
+    if len(raw) >= 2 and all(w[:1].isupper() or w.lower() in ("of", "and", "de") for w in raw) \
+            and raw[-1].lower().strip(",.") in MEDIA_HEADS and raw[0][:1].isupper():
+        return " ".join(w.strip(",.") for w in raw)
     return None
 
 
@@ -163,11 +214,12 @@ def classify_source(words: list[tuple[str, str, str, str]], person_names: list[s
     if outlet is None:
         # "RIA Novosti's correspondent" or "a report by RIA Novosti": find an outlet run inside.
         for i in range(len(words)):
-            for n in (3, 2, 1):
+            for n in (4, 3, 2, 1):
                 chunk = " ".join(w[0] for w in words[i:i + n])
-                if n <= len(words) - i and outlet_key(chunk) in OUTLETS and words[i][2] == "PROPN":
-                    outlet = OUTLETS[outlet_key(chunk)]
-                    break
+                if n <= len(words) - i and words[i][2] == "PROPN":
+                    outlet = canonical_outlet(chunk)
+                    if outlet:
+                        break
             if outlet:
                 break
     role_words = [w for w in lowers if w in ROLE_OFFICIAL or w in ROLE_EXPERT or w in ROLE_WITNESS]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .attribution import Attribution, extract_attributions, parse
-from .attribution_sources import normalise_entity
+from .attribution_sources import corpus_outlets, normalise_entity
 from .errors import InputError
 from .hedges import Hedge, certainty, find_hedges
 from .pipeline import StageContext
@@ -170,6 +170,14 @@ def process_articles(store: Store, article_ids: list[str], *, min_checkworthines
     """Extract and store attributions, claims and citations of the given live articles
     (replacing what they had), and mark them done for the stage."""
     counts = {"articles": 0, "attributions": 0, "claims": 0, "citations": 0}
+    outlets = [r["outlet"] for r in store.rows("SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL")]
+    with corpus_outlets(outlets):
+        _process(store, article_ids, counts, min_checkworthiness=min_checkworthiness, nlp=nlp, progress=progress)
+    return counts
+
+
+def _process(store: Store, article_ids: list[str], counts: dict[str, int], *, min_checkworthiness: float,
+             nlp: Any, progress: Any) -> None:
     for i in range(0, len(article_ids), 50):
         batch = store.articles(article_ids[i:i + 50])
         results = []
@@ -229,7 +237,6 @@ def process_articles(store: Store, article_ids: list[str], *, min_checkworthines
         counts["citations"] += len(cite_rows)
         if progress is not None:
             progress.advance(len(batch))
-    return counts
 
 
 def run(ctx: StageContext) -> dict[str, Any]:
@@ -261,8 +268,8 @@ def resolve_reference(store: Store, ref: str) -> list[str]:
             return [prefixed[0]["id"]]
         if len(prefixed) > 1:
             raise InputError(f"{ref!r} is the start of {len(prefixed)} article ids; give more characters.")
-    raise InputError(f"No live article or story {ref!r}. List articles with `newstrace articles` "
-                     "or stories with `newstrace stories`.")
+    raise InputError(f"No live article or story {ref!r}. List stories with `newstrace stories` "
+                     "and their articles with `newstrace story ID`.")
 
 
 def article_claims(store: Store, ref: str, *, min_checkworthiness: float = 0.35) -> list[dict[str, Any]]:

@@ -5,8 +5,9 @@ Evidence is a small lexicon, matched on word boundaries (case-insensitive):
   "supposedly", "apparently", "it is believed", "is said to";
 - ``cue`` verbs of doubtful attribution: "claimed", "suggested", "alleged", "insisted"
   (these hedge when they report the claim: "..., he claimed");
-- ``modal`` downgrades: "may", "might", "could", "would", "possibly", "probably", "likely"
-  (a claim with "could" is weaker than one with "will").
+- ``modal`` downgrades: "may", "might", "could", "possibly", "probably", "likely"
+  (a claim with "could" is weaker than one with "will"). "would" is not one: in reported
+  speech it is mostly the backshifted "will" ("he said the US would send 600 troops").
 Certainty of a claim: ``hedged`` with any distancing or cue hedge, ``modal`` with only modal
 ones, ``asserted`` with none. Dropping a hedge on the way between outlets is what the trace
 stage looks for, so the lexicon errs toward the explicit, well-known markers.
@@ -28,7 +29,7 @@ CUE_HEDGES = (
     "alleging", "insisted", "insists", "speculated", "speculates", "asserted", "contended",
 )
 MODALS = (
-    "may", "might", "could", "would", "possibly", "probably", "likely", "perhaps", "maybe",
+    "may", "might", "could", "possibly", "probably", "likely", "perhaps", "maybe",
     "may have", "might have", "could have",
 )
 KINDS = ("distancing", "cue", "modal")

@@ -8,8 +8,8 @@ Two kinds of evidence, kept apart because they answer different questions:
   outlet's claim is attributed to ("a military-diplomatic source").
 
 The origin of a story is reported as both: its earliest article (ties and missing dates are
-said, not broken) and the origin its articles cite most (self-citations, an outlet citing its
-own reporting, do not count).
+said, not broken) and the origin its articles cite most, counted in claims attributed through
+it (self-citations, an outlet citing its own reporting, do not count).
 """
 
 from __future__ import annotations
@@ -70,12 +70,14 @@ def citation_edges(
     outlet_of = {a["id"]: a.get("outlet") for a in articles}
     edges: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}
     outlet_citers: dict[str, set[str]] = defaultdict(set)
+    outlet_claims: Counter[str] = Counter()
     sources_via: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
     for att in attributions:
         cited = att.get("cited_outlet")
         if not cited or is_self_citation(outlet_of.get(att["article_id"]), cited):
             continue
         outlet_citers[cited].add(att["article_id"])
+        outlet_claims[cited] += 1
         key = ("article", att["article_id"], "outlet", cited, "cites")
         edges.setdefault(key, {"quotes": []})["quotes"].append((att.get("cue_text") or "")[:80])
         kind = att.get("source_kind") or "none"
@@ -85,7 +87,10 @@ def citation_edges(
             edges.setdefault(("outlet", cited, "source", source, "cites"), {"kind": kind})
     origin = None
     if outlet_citers:
-        via = max(outlet_citers, key=lambda o: (len(outlet_citers[o]), o))
+        # Most cited = most claims attributed through it (back-references such as "the source
+        # said" included), then most citing articles: a background fact cited once per article
+        # does not outrank the outlet the story's claims come from.
+        via = max(outlet_citers, key=lambda o: (outlet_claims[o], len(outlet_citers[o]), o))
         if sources_via[via]:
             (source, kind), _ = max(sources_via[via].items(), key=lambda kv: (kv[1], kv[0]))
         else:

@@ -33,6 +33,10 @@ SETTINGS = (
             "Cosine (MiniLM) at or above which two claims of different articles assert the same thing."),
     Setting("trace.lexical_threshold", 0.6,
             "Word-overlap (Jaccard of content words) at or above which two claims align regardless of cosine."),
+    Setting("trace.number_bonus", 0.1,
+            "Added to the similarity of two claims that state the same quantity (value and unit)."),
+    Setting("trace.mutation_threshold", 0.8,
+            "Similarity an aligned pair of claims needs before its differences are typed as mutations."),
     Setting("trace.max_story_articles", 80,
             "Stories larger than this compare each article only with its lineage and the 20 earliest."),
     Setting("trace.dropped_on_partial", False,
@@ -163,8 +167,10 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
-def similarity_matrix(claims: Sequence[Claim]) -> Any:
-    """Pairwise claim similarity: max(embedding cosine, content-word Jaccard scaled to cosine)."""
+def similarity_matrix(claims: Sequence[Claim], number_bonus: float = 0.1) -> Any:
+    """Pairwise claim similarity: max(embedding cosine, content-word Jaccard), plus
+    ``number_bonus`` when both claims state the same quantity (value and unit): "more than
+    4,000 containers" in two differently worded claims is strong evidence they are one claim."""
     import numpy as np
 
     from .models import embed
@@ -172,11 +178,13 @@ def similarity_matrix(claims: Sequence[Claim]) -> Any:
     vectors = embed([c.text for c in claims])
     sims = vectors @ vectors.T
     words = [content_words(c.text) for c in claims]
+    quantities = [{(v, u) for v, u, _ in c.numbers if v is not None} for c in claims]
     for i in range(len(claims)):
         for j in range(i + 1, len(claims)):
-            lexical = jaccard(words[i], words[j])
-            if lexical > sims[i, j]:
-                sims[i, j] = sims[j, i] = lexical
+            score = max(float(sims[i, j]), jaccard(words[i], words[j]))
+            if quantities[i] & quantities[j]:
+                score += number_bonus
+            sims[i, j] = sims[j, i] = score
     return np.asarray(sims)
 
 
@@ -321,6 +329,10 @@ def compare_claims(before: Claim, after: Claim) -> list[Mutation]:
         for m in found:
             if m.type in ("attribution-removed", "hedge-removed", "certainty-raised"):
                 m.dangerous = True
+    for m in found:
+        # Hearsay made certain: "reportedly instructed, he said" -> "instructed, he said".
+        if m.type == "hedge-removed" and not after.hedges and after.certainty == "asserted":
+            m.dangerous = True
     return found
 
 
@@ -421,7 +433,7 @@ def trace_story(
         comparable |= {(p, c) for c, (p, _) in parents.items()}
     threshold = config["trace.group_threshold"]
     lexical = config["trace.lexical_threshold"]
-    sims = similarity_matrix(claims) if claims else None
+    sims = similarity_matrix(claims, config["trace.number_bonus"]) if claims else None
     groups = group_claims(claims, order, sorted(comparable), threshold=threshold, lexical_threshold=lexical, sims=sims)
     group_of: dict[str, int] = {}
     for g, members in enumerate(groups):
@@ -434,7 +446,9 @@ def trace_story(
         aligned = align_articles(claims, parent, child, sims=sims, threshold=threshold, lexical_threshold=lexical)
         parent_aligned = {i for i, _, _ in aligned}
         child_aligned = {j for _, j, _ in aligned}
-        for i, j, _ in aligned:
+        for i, j, similarity in aligned:
+            if similarity < config["trace.mutation_threshold"]:
+                continue  # the same claim, but too loosely aligned to type its differences
             for m in compare_claims(claims[i], claims[j]):
                 m.details["relation"] = relation
                 mutations.append(m)
@@ -484,7 +498,7 @@ def _story_inputs(
 
 
 #: Bumped when tracing changes, so that stored traces are recomputed.
-TRACE_VERSION = 2
+TRACE_VERSION = 5
 
 
 def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]],

@@ -63,13 +63,21 @@ def test_trace_anonymous_claim_stated_as_fact_is_dangerous() -> None:
     assert found[0].dangerous
 
 
-def test_trace_hedge_removed_but_still_attributed_is_not_dangerous() -> None:
+def test_trace_hearsay_made_certain_is_dangerous_even_when_still_attributed() -> None:
     before = claim("1", "A", "Saudi intelligence reportedly acts as mediator, the source said",
                    kind="anonymous", hedges=("reportedly",), certainty="hedged")
     after = claim("2", "B", "Saudi intelligence acts as mediator, the source said", kind="anonymous")
     found = compare_claims(before, after)
     assert types(found) == ["hedge-removed"]
-    assert not found[0].dangerous
+    assert found[0].dangerous
+
+
+def test_trace_one_hedge_of_two_removed_is_not_dangerous() -> None:
+    before = claim("1", "A", "Saudi intelligence reportedly may act as mediator", hedges=("may", "reportedly"),
+                   certainty="hedged")
+    after = claim("2", "B", "Saudi intelligence may act as mediator", hedges=("may",), certainty="modal")
+    found = compare_claims(before, after)
+    assert types(found) == ["hedge-removed"] and not found[0].dangerous
 
 
 def test_trace_hedged_claim_stated_as_fact_is_dangerous() -> None:
