@@ -216,11 +216,11 @@ def embed_cached(texts: list[str], cache_dir: Path | None) -> np.ndarray:
     """MiniLM embeddings of ``texts``, read from / written to ``cache_dir`` keyed by their hash."""
     import numpy as np
 
-    from .models import embed
+    from .models import EMBEDDING_DTYPE, embed
 
     if cache_dir is None:
         return embed(texts, batch_size=128)
-    key = hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()[:20]
+    key = hashlib.sha256((EMBEDDING_DTYPE + "\x1f" + "\x1e".join(texts)).encode("utf-8")).hexdigest()[:20]
     path = Path(cache_dir) / f"emb-{key}.npy"
     if path.exists():
         vectors = np.load(path)
