@@ -77,6 +77,8 @@ class Claim:
     numbers: tuple[tuple[float | None, str, str], ...]  # (value, unit, modifier)
     number_texts: tuple[str, ...]
     entities: frozenset[tuple[str, str]]  # (label, norm)
+    start: int = 0  # offsets into the article's text
+    end: int = 0
 
 
 @dataclass
@@ -137,6 +139,7 @@ def claim_from_row(row: dict[str, Any], attribution: dict[str, Any] | None) -> C
         source_name=(name or None), hedges=hedges, certainty=row.get("certainty") or "asserted",
         numbers=tuple(sorted(numbers, key=lambda x: (x[0] is None, x[0] or 0, x[1], x[2]))),
         number_texts=tuple(number_texts), entities=entities,
+        start=int(row.get("start") or 0), end=int(row.get("end") or 0),
     )
 
 
@@ -411,10 +414,15 @@ def trace_story(
     pairs: Sequence[dict[str, Any]],
     config: Any,
     cited_outlets: dict[str, set[str]] | None = None,
+    passages: Sequence[dict[str, Any]] = (),
 ) -> StoryTrace:
     """Group a story's claims and read the mutations along its lineage (pure function).
 
     ``cited_outlets`` maps an article to the outlets it cites, used to pick its parent.
+    ``passages`` are the reuse stage's aligned sentences and verbatim passages: two claims that
+    lie in the two sides of one passage align at least at the grouping threshold, since the
+    reuse stage aligned them in context and in order (independent translations of one report
+    say the same thing in words whose cosine alone is often below the threshold).
     """
     order = [a["id"] for a in articles]  # oldest first
     published = {a["id"]: a.get("published_at") for a in articles}
@@ -434,6 +442,8 @@ def trace_story(
     threshold = config["trace.group_threshold"]
     lexical = config["trace.lexical_threshold"]
     sims = similarity_matrix(claims, config["trace.number_bonus"]) if claims else None
+    if claims and passages:
+        _apply_passages(claims, passages, sims, threshold)
     groups = group_claims(claims, order, sorted(comparable), threshold=threshold, lexical_threshold=lexical, sims=sims)
     group_of: dict[str, int] = {}
     for g, members in enumerate(groups):
@@ -466,6 +476,25 @@ def trace_story(
     return StoryTrace(story_id, groups, parents, mutations)
 
 
+def _overlaps(claim: Claim, start: int, end: int) -> bool:
+    """Most of the claim lies inside [start, end)."""
+    inside = min(claim.end, end) - max(claim.start, start)
+    return claim.end > claim.start and inside >= 0.5 * (claim.end - claim.start)
+
+
+def _apply_passages(claims: Sequence[Claim], passages: Sequence[dict[str, Any]], sims: Any, floor: float) -> None:
+    by_article: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(claims):
+        by_article[c.article_id].append(i)
+    for p in passages:
+        left = [i for i in by_article.get(p["a_id"], ()) if _overlaps(claims[i], p["a_start"], p["a_end"])]
+        right = [j for j in by_article.get(p["b_id"], ()) if _overlaps(claims[j], p["b_start"], p["b_end"])]
+        for i in left:
+            for j in right:
+                if sims[i, j] < floor:
+                    sims[i, j] = sims[j, i] = floor
+
+
 def group_id(story_id: str, first: Claim) -> str:
     return hashlib.sha256(f"{story_id}\x00{first.id}".encode()).hexdigest()[:16]
 
@@ -473,7 +502,7 @@ def group_id(story_id: str, first: Claim) -> str:
 # -- the stage ---------------------------------------------------------------------------------
 def _story_inputs(
     store: Store, story_id: str
-) -> tuple[list[dict[str, Any]], list[Claim], list[dict[str, Any]], dict[str, set[str]]]:
+) -> tuple[list[dict[str, Any]], list[Claim], list[dict[str, Any]], dict[str, set[str]], list[dict[str, Any]]]:
     articles = store.rows(
         "SELECT a.id, a.title, a.outlet, a.published_at, a.url FROM story_articles s "
         "JOIN articles a ON a.id = s.article_id WHERE s.story_id = :s "
@@ -490,15 +519,18 @@ def _story_inputs(
     pairs = store.rows(
         "SELECT * FROM pairs WHERE a_id IN (SELECT value FROM json_each(:ids)) "
         "AND b_id IN (SELECT value FROM json_each(:ids))", {"ids": ids})
+    passages = store.rows(
+        "SELECT * FROM passages WHERE a_id IN (SELECT value FROM json_each(:ids)) "
+        "AND b_id IN (SELECT value FROM json_each(:ids))", {"ids": ids})
     cited: dict[str, set[str]] = defaultdict(set)
     for att in attributions.values():
         if att.get("cited_outlet"):
             cited[att["article_id"]].add(att["cited_outlet"])
-    return articles, claims, pairs, dict(cited)
+    return articles, claims, pairs, dict(cited), passages
 
 
 #: Bumped when tracing changes, so that stored traces are recomputed.
-TRACE_VERSION = 5
+TRACE_VERSION = 6
 
 
 def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]],
@@ -564,12 +596,12 @@ def run(ctx: StageContext) -> dict[str, Any]:
     ctx.progress.start("trace", len(stories))
     traced = groups = mutations = dangerous = 0
     for story_id in stories:
-        articles, claims, pairs, cited = _story_inputs(store, story_id)
+        articles, claims, pairs, cited, passages = _story_inputs(store, story_id)
         stamp = fingerprint(articles, claims, pairs, ctx.config)
         if known.get(story_id) == stamp:
             ctx.progress.advance()
             continue
-        result = trace_story(story_id, articles, claims, pairs, ctx.config, cited)
+        result = trace_story(story_id, articles, claims, pairs, ctx.config, cited, passages)
         with store.transaction() as conn:
             _write_story(conn, result, articles)
             write_provenance(conn, store, story_id, articles, result.parents, pairs, stamp)
