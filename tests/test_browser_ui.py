@@ -69,10 +69,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict]]
         yield base, ids
 
 
-def _shoot(page: object, name: str, tmp: Path) -> None:
+def _shoot(page: object, name: str, tmp: Path, *, full_page: bool = True) -> None:
     target = SCREENSHOTS if os.environ.get("NEWSTRACE_SCREENSHOTS") == "1" else tmp
     target.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(target / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(target / f"{name}.png"), full_page=full_page)  # type: ignore[attr-defined]
 
 
 def test_browser_every_page_renders_its_content(browser, site, tmp_path: Path) -> None:
@@ -168,3 +168,41 @@ def _assert_inert(page: object, payload: str, name: str) -> None:
                 a => a.getAttribute('href').trim().toLowerCase().startsWith('javascript:')).length,
         })""")
     assert injected == {"scripts": 0, "handlers": 0, "imgs": 0, "jsLinks": 0}, (name, injected)
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iterator[str]:
+    from newstrace.demo import run_demo
+
+    path = tmp_path_factory.mktemp("demo-ui") / "demo.db"
+    run_demo(path, examples_dir)
+    with background_server(create_app(path)) as base:
+        yield base
+
+
+@pytest.mark.slow
+def test_browser_demo_corpus_story_shows_every_section(browser, demo_site: str, tmp_path: Path) -> None:
+    """The real pipeline's output on the demo corpus, not a hand-built store."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(demo_site + "/")
+    _shoot(page, "demo-stories", tmp_path, full_page=False)
+    page.get_by_role("link", name="Port Maren to ship thousands of waste containers to Sildovia before "
+                                   "terminal closure - source").first.click()
+    page.wait_for_url("**/story/*")
+    assert page.locator("svg.provenance g.node").count() >= 12  # 12 articles, plus cited outlets and sources
+    assert page.locator("svg.timeline circle.pub").count() >= 10
+    dangerous = page.locator("tr.mutation.dangerous")
+    assert dangerous.count() >= 3
+    assert "Patriot Dispatch" in page.locator("section").filter(has=dangerous.first).inner_text()
+    assert page.locator("tr.factcheck .verdict").first.inner_text().lower() == "false"
+    assert "anonymous" in page.content()
+    _shoot(page, "demo-story", tmp_path, full_page=False)
+    page.locator("tr.mutation.dangerous").first.scroll_into_view_if_needed()
+    _shoot(page, "demo-mutations", tmp_path, full_page=False)
+    page.locator("tr.pair-row.relation-copy a.pair-link").first.click()
+    page.wait_for_url("**/pair/**")
+    assert page.locator(".side mark").count() >= 2
+    _shoot(page, "demo-pair", tmp_path, full_page=False)
+    assert errors == [], errors
