@@ -30,6 +30,8 @@ demo: install
 	$(BIN)/newstrace demo
 
 test: install browser
+	$(BIN)/ruff check newstrace tests bench
+	$(BIN)/mypy newstrace
 	$(BIN)/python -m pytest -q
 
 test-fast: install

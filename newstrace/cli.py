@@ -6,7 +6,6 @@ Core commands live here; each analysis area adds its own from ``newstrace/cli_<a
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from .cli_common import (
     open_store,
     progress_display,
 )
-from .config import Config
+from .config import Config, import_if_present
 from .export import EXPORT_TABLES, FORMATS, export
 from .pipeline import STAGES, analyze, stage_names
 from .status import store_status
@@ -164,12 +163,9 @@ def demo_cmd(db: str, examples: str | None, quiet: bool) -> None:
 
 def _register() -> None:
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:  # an area that has not landed in this build
-                continue
-            raise
+        module = import_if_present(module_name)
+        if module is None:
+            continue
         for command in module.COMMANDS:
             main.add_command(command)
 

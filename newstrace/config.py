@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from .errors import ConfigError
@@ -46,15 +47,23 @@ class Setting:
         return type(self.default)
 
 
+def import_if_present(module_name: str) -> ModuleType | None:
+    """The module, or None when that module itself is absent (an optional area not in this
+    build). An import error *inside* the module is raised, never hidden."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+
+
 def all_settings(modules: Iterable[str] = SETTING_MODULES) -> dict[str, Setting]:
     found: dict[str, Setting] = {}
     for module_name in modules:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:  # an area that has not landed in this build
-                continue
-            raise
+        module = import_if_present(module_name)
+        if module is None:
+            continue
         for setting in getattr(module, "SETTINGS", ()):
             if setting.name in found:
                 raise ConfigError(f"Setting {setting.name!r} is declared twice.")
@@ -101,7 +110,7 @@ class Config(Mapping[str, Any]):
         return len(self._values)
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "Config":
+    def load(cls, path: str | Path | None = None) -> Config:
         """Defaults, overlaid with ``path`` (or ./newstrace.toml when present)."""
         if path is None:
             if not Path(USER_FILE).exists():

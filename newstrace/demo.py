@@ -3,12 +3,11 @@ the HTML report, and summarise what was found (``make demo`` / ``newstrace demo`
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Config
+from .config import Config, import_if_present
 from .errors import InputError
 from .pipeline import Progress, analyze
 from .store import Store
@@ -28,15 +27,6 @@ class DemoSummary:
     matches: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _optional(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-
-
 def run_demo(db: str | Path, examples: str | Path | None = None, *, progress: Progress | None = None) -> DemoSummary:
     from .ingest import ingest
 
@@ -49,14 +39,14 @@ def run_demo(db: str | Path, examples: str | Path | None = None, *, progress: Pr
     with Store.open(db) as store:
         report = ingest(store, [str(corpus)], progress=progress)
         fc_summary = None
-        factchecks = _optional("newstrace.factchecks")
+        factchecks = import_if_present("newstrace.factchecks")
         fc_folder = folder / "factchecks"
         if factchecks is not None and fc_folder.is_dir():
             files: list[str | Path] = sorted(p for p in fc_folder.iterdir() if p.is_file())
             fc_summary = vars(factchecks.import_files(store, files))
         stages = analyze(store, Config(), progress=progress)
         report_path = None
-        report_module = _optional("newstrace.report")
+        report_module = import_if_present("newstrace.report")
         if report_module is not None:
             report_path = str(report_module.write_report(store, Path(db).with_name("report.html")))
         summary = DemoSummary(db, report_path, report.as_dict(), fc_summary, stages)

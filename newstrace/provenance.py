@@ -100,7 +100,7 @@ def citation_edges(
 
 
 def reuse_edges(pairs: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, str, str, int, float, dict[str, Any]]]:
-    out = []
+    out: list[tuple[str, str, str, str, str, int, float, dict[str, Any]]] = []
     for p in pairs:
         direction = p.get("direction")
         if direction == "b->a":
