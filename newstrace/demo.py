@@ -90,7 +90,7 @@ def print_summary(summary: DemoSummary, console: Any) -> None:
             console.print(f"  [cyan]{s['id']}[/] {s['size']} articles: {escape(s['title'] or '')}{origin}")
     if summary.dangerous:
         console.print(f"\n[bold red]{len(summary.dangerous)} dangerous mutation(s)[/] "
-                      "(attributed or hedged upstream, stated as fact downstream):")
+                      "(less traceable or more certain than the text they came from):")
         for m in summary.dangerous:
             console.print(f"  {m['type']} in {escape(m['to_outlet'] or '?')}: {escape((m['after_text'] or '')[:120])}")
     if summary.matches:
