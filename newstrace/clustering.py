@@ -1,23 +1,23 @@
 """Online story clustering over plain records: which articles tell the same story.
 
-A record is one article's evidence: a unit embedding of its title and lead, the capitalised
-phrases (cheap named entities) and numbers of its lead, its publication time, and the earlier
-articles it must join because the ``reuse`` stage found copying or rewriting between them.
-Records arrive in batches, in time order; each joins the story it scores best against, or
-starts a new one. The score of a record against a story is
+A record is one article's evidence: a unit embedding of its title and lead, the content words,
+capitalised phrases (cheap named entities) and numbers of its lead, its publication time, and
+the earlier articles it must join because the ``reuse`` stage found copying or rewriting
+between them. Records arrive in batches, in time order; each joins the story it scores best
+against, or starts a new one.
 
-    (1 - lexical_weight) * cosine(record vector, story centroid)
-    + lexical_weight * cosine(record's TF-IDF words, story's TF-IDF centroid)
-    + entity_weight * (share of the record's IDF-weighted entities the story already has)
-    + number_weight * (share of the record's numbers the story already has)
+A record is compared with *articles*, not with story centroids: the ``candidates`` nearest
+held articles by embedding cosine name the candidate stories, and a story's score is the mean
+same-story probability (``story_scorer``: a logistic regression over embedding cosine, TF-IDF
+word cosine and shared numbers, fitted on AllSides-NeuS train) of the record against the
+story's ``members_scored`` nearest members. Mean rather than max linkage, so that one loose
+article does not chain two stories. A record joins the best story when that mean reaches
+``threshold``; a story whose span is more than ``window_days`` away from the record is not a
+candidate (a story spans days, not years). A record that scores at least ``merge_threshold``
+against two stories bridges them: they merge into the older one, whose id survives.
 
-and a record joins when the score reaches ``threshold``; a story whose last article is more
-than ``window_days`` away from the record is not a candidate (a story spans days, not years).
-A record that scores at least ``merge_threshold`` against two stories bridges them: they merge
-into the older one, whose id survives. Candidates come from one matrix product of the batch
-against the centroids of the stories active in the batch's time window (top ``candidates``
-per record), plus every story touched earlier in the same batch, so adding 1,000 records to a
-store of 100,000 costs one small matrix product, not 1,000 scans.
+Cost: one matrix-vector product per record against the articles held in the batch's time
+window (all of them when the batch has undated records), then the scorer on a few dozen pairs.
 
 This module knows nothing about the store: the ``stories`` stage and ``bench/stories.py``
 both drive it, and the same code could run as a batch job elsewhere.
@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+
+from .story_scorer import PairScorer, default_scorer, pair_features
 
 __all__ = [
     "ClusterParams", "Record", "StoryState", "Assignment", "BatchResult", "OnlineClusterer",
@@ -118,15 +120,14 @@ def story_id_for(first_record_id: str) -> str:
 
 @dataclass(frozen=True)
 class ClusterParams:
-    """Constants of the clusterer; the defaults were tuned on AllSides-NeuS train only."""
+    """Constants of the clusterer; the defaults were chosen on AllSides-NeuS train only
+    (``bench/train_story_scorer.py``)."""
 
-    threshold: float = 0.55
-    lexical_weight: float = 0.4
-    entity_weight: float = 0.0  # tuning gave entity overlap no weight beyond the words it shares
-    number_weight: float = 0.05
-    merge_threshold: float = 0.8
+    threshold: float = 0.1
+    merge_threshold: float = 0.7
     window_days: float = 7.0
     candidates: int = 20
+    members_scored: int = 30
 
 
 @dataclass(frozen=True)
@@ -145,15 +146,14 @@ class Record:
 
 @dataclass
 class StoryState:
-    """What the clusterer keeps about a story: enough to score, grow and merge it."""
+    """What the clusterer keeps about a story besides its members: a summary for the store
+    (centroid, entity and number counts) and the time span that the window is checked on."""
 
     id: str
     vector_sum: np.ndarray
     size: int
     entity_counts: Counter[str] = field(default_factory=Counter)
     number_counts: Counter[str] = field(default_factory=Counter)
-    term_sum: dict[str, float] = field(default_factory=dict)  # sum of members' unit TF-IDF vectors
-    term_norm_sq: float = 0.0  # squared length of term_sum
     first_time: float | None = None
     last_time: float | None = None
     created_order: int = 0
@@ -163,6 +163,14 @@ class StoryState:
             self.first_time = first if self.first_time is None else min(self.first_time, first)
         if last is not None:
             self.last_time = last if self.last_time is None else max(self.last_time, last)
+
+    def gap_to(self, when: float | None) -> float:
+        """Days between ``when`` and the story's span (0 inside it, or when either is undated)."""
+        if when is None:
+            return 0.0
+        before = (self.first_time - when) if self.first_time is not None else 0.0
+        after = (when - self.last_time) if self.last_time is not None else 0.0
+        return max(0.0, before, after)
 
 
 @dataclass(frozen=True)
@@ -181,37 +189,44 @@ class BatchResult:
 
 
 class OnlineClusterer:
-    """Incremental clustering. Build it with the stories already known (``stories``, with the
-    document frequencies ``entity_df`` of entities and of words (keys "w:word") over
-    ``records_seen`` records), then call
-    ``add_batch`` with new records in time order."""
+    """Incremental clustering. Build it with the stories already known (``stories``), the
+    member records they hold (``members``, with ``known_assignments`` saying whose they are)
+    and the document frequencies of words (keys "w:word") and entities (``entity_df``) over
+    ``records_seen`` records; then call ``add_batch`` with new records in time order."""
 
     def __init__(
         self,
         params: ClusterParams | None = None,
         stories: Iterable[StoryState] = (),
         *,
+        members: Iterable[Record] = (),
         entity_df: Counter[str] | None = None,
         records_seen: int = 0,
         known_assignments: dict[str, str] | None = None,
-        dim: int | None = None,
+        scorer: PairScorer | None = None,
     ) -> None:
         self.params = params or ClusterParams()
+        self.scorer = scorer or default_scorer()
         self.entity_df: Counter[str] = Counter(entity_df or {})
         self.records_seen = records_seen
         self.stories: dict[str, StoryState] = {}
         self.alias: dict[str, str] = {}  # absorbed story id -> the id it merged into
         self.assignment: dict[str, str] = dict(known_assignments or {})
-        self._dim = dim
-        self._slots: dict[str, int] = {}
-        self._slot_ids: list[str | None] = []
-        self._matrix = np.zeros((0, dim or 0), dtype=np.float32)
-        self._last = np.zeros(0, dtype=np.float64)
-        self._first = np.zeros(0, dtype=np.float64)
-        self._alive = np.zeros(0, dtype=bool)
         self._order = 0
+        # The item index: one row per member record held, in arrival order.
+        self._items: list[Record] = []
+        self._item_story: list[str] = []  # story id when the item joined; resolve() before use
+        self._vectors = np.zeros((0, 0), dtype=np.float32)
+        self._times = np.zeros(0, dtype=np.float64)  # NaN when undated
+        self._members: dict[str, list[int]] = {}
         for story in stories:
-            self._install(story)
+            self._order = max(self._order, story.created_order + 1)
+            self.stories[story.id] = story
+            self._members[story.id] = []
+        for record in members:
+            story_id = self.assignment.get(record.id)
+            if story_id is not None and self.resolve(story_id) in self.stories:
+                self._index(record, self.resolve(story_id))
 
     # -- bookkeeping -------------------------------------------------------------------------
     def resolve(self, story_id: str) -> str:
@@ -224,128 +239,101 @@ class OnlineClusterer:
         """Every record seen by this clusterer (and known_assignments) → its live story id."""
         return {rid: self.resolve(sid) for rid, sid in self.assignment.items()}
 
-    def _install(self, story: StoryState) -> None:
-        if self._dim is None:
-            self._dim = int(story.vector_sum.shape[0])
-            self._matrix = np.zeros((0, self._dim), dtype=np.float32)
-        self._order = max(self._order, story.created_order + 1)
-        self.stories[story.id] = story
-        slot = len(self._slot_ids)
-        if slot >= self._matrix.shape[0]:
-            grow = max(64, self._matrix.shape[0])
-            self._matrix = np.vstack([self._matrix, np.zeros((grow, self._dim), dtype=np.float32)])
-            self._last = np.concatenate([self._last, np.full(grow, np.nan)])
-            self._first = np.concatenate([self._first, np.full(grow, np.nan)])
-            self._alive = np.concatenate([self._alive, np.zeros(grow, dtype=bool)])
-        self._slot_ids.append(story.id)
-        self._slots[story.id] = slot
-        self._alive[slot] = True
-        self._refresh(story)
-
-    def _refresh(self, story: StoryState) -> None:
-        slot = self._slots[story.id]
-        norm = float(np.linalg.norm(story.vector_sum))
-        self._matrix[slot] = story.vector_sum / norm if norm > 0 else story.vector_sum
-        self._last[slot] = np.nan if story.last_time is None else story.last_time
-        self._first[slot] = np.nan if story.first_time is None else story.first_time
+    def _index(self, record: Record, story_id: str) -> None:
+        slot = len(self._items)
+        if self._vectors.shape[1] == 0:
+            self._vectors = np.zeros((64, len(record.vector)), dtype=np.float32)
+            self._times = np.full(64, np.nan)
+        elif slot >= self._vectors.shape[0]:
+            self._vectors = np.vstack([self._vectors, np.zeros_like(self._vectors)])
+            self._times = np.concatenate([self._times, np.full(len(self._times), np.nan)])
+        self._vectors[slot] = record.vector
+        self._times[slot] = np.nan if record.time is None else record.time
+        self._items.append(record)
+        self._item_story.append(story_id)
+        self._members.setdefault(story_id, []).append(slot)
 
     def _idf(self, term: str) -> float:
         return math.log((self.records_seen + 1) / (self.entity_df.get(term, 0) + 1)) + 1.0
 
-    def _word_vector(self, record: Record) -> dict[str, float]:
-        """The record's unit TF-IDF vector (sublinear tf), with today's IDF."""
-        weights = {w: (1.0 + math.log(c)) * self._idf("w:" + w) for w, c in record.words.items()}
+    def _word_vector(self, record: Record, idf: dict[str, float] | None = None) -> dict[str, float]:
+        """The record's unit TF-IDF vector (sublinear tf), with today's IDF. ``idf`` memoises IDF
+        values while the document frequencies do not change (within one record's scoring)."""
+        memo = {} if idf is None else idf
+        weights = {}
+        for w, c in record.words.items():
+            value = memo.get(w)
+            if value is None:
+                value = memo[w] = self._idf("w:" + w)
+            weights[w] = (1.0 + math.log(c)) * value
         norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
         return {w: v / norm for w, v in weights.items()}
 
     # -- scoring -----------------------------------------------------------------------------
-    def _in_window(self, slots: np.ndarray, when: float | None) -> np.ndarray:
-        """Which of ``slots`` are live stories within the time window of ``when``."""
-        ok = self._alive[slots].copy()
-        if when is None:
-            return ok
-        first, last = self._first[slots], self._last[slots]
-        gap = np.maximum(np.nan_to_num(when - last, nan=0.0), np.nan_to_num(first - when, nan=0.0))
-        return ok & (gap <= self.params.window_days)
-
-    def _scores(self, record: Record, slots: np.ndarray, words: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        """(slots, scores) for the ``candidates`` stories nearest by cosine among ``slots``,
-        with the entity and number bonuses added."""
-        p = self.params
-        cosines = self._matrix[slots] @ record.vector
-        if len(slots) > p.candidates:
-            keep = np.argpartition(-cosines, p.candidates - 1)[: p.candidates]
-            slots, cosines = slots[keep], cosines[keep]
-        scores = np.asarray(cosines, dtype=np.float64)
-        if p.lexical_weight:
-            scores *= 1.0 - p.lexical_weight
-            for i, slot in enumerate(slots):
-                story = self.stories[self._slot_ids[slot]]  # type: ignore[index]
-                if story.term_norm_sq > 0 and words:
-                    dot = sum(v * story.term_sum.get(w, 0.0) for w, v in words.items())
-                    scores[i] += p.lexical_weight * dot / math.sqrt(story.term_norm_sq)
-        if p.entity_weight and record.entities:
-            weights = {e: self._idf(e) for e in record.entities}
-            total = sum(weights.values())
-            for i, slot in enumerate(slots):
-                counts = self.stories[self._slot_ids[slot]].entity_counts  # type: ignore[index]
-                shared = sum(w for e, w in weights.items() if e in counts)
-                scores[i] += p.entity_weight * shared / total
-        if p.number_weight and record.numbers:
-            for i, slot in enumerate(slots):
-                counts = self.stories[self._slot_ids[slot]].number_counts  # type: ignore[index]
-                shared_n = sum(1 for n in record.numbers if n in counts)
-                scores[i] += p.number_weight * shared_n / len(record.numbers)
-        return slots, scores
-
-    def _prefilter(self, records: Sequence[Record]) -> list[np.ndarray]:
-        """Top candidate slots per record from one product against the pre-batch centroids."""
-        n_slots = len(self._slot_ids)
-        if n_slots == 0 or not records:
-            return [np.zeros(0, dtype=np.int64) for _ in records]
+    def _window_slots(self, records: Sequence[Record]) -> np.ndarray:
+        """Item rows that any record of the batch could be near in time (all when undated).
+        Stories are checked against the window exactly later; this only narrows the search."""
+        n = len(self._items)
         times = [r.time for r in records if r.time is not None]
-        slots = np.flatnonzero(self._alive[:n_slots])
-        if times and len(times) == len(records):
-            # Only stories that can be within the window of some record of the batch.
-            lo, hi = min(times) - self.params.window_days, max(times) + self.params.window_days
-            last, first = self._last[slots], self._first[slots]
-            keep = (np.isnan(last) | (last >= lo)) & (np.isnan(first) | (first <= hi))
-            slots = slots[keep]
+        if not times or len(times) < len(records):
+            return np.arange(n)
+        lo, hi = min(times) - self.params.window_days, max(times) + self.params.window_days
+        item_times = self._times[:n]
+        return np.flatnonzero(np.isnan(item_times) | ((item_times >= lo) & (item_times <= hi)))
+
+    def _story_scores(self, record: Record, slots: np.ndarray) -> dict[str, float]:
+        """Mean same-story probability of ``record`` against the nearest members of each story
+        that one of its ``candidates`` nearest items belongs to (within the time window)."""
+        p = self.params
         if len(slots) == 0:
-            return [slots for _ in records]
-        vectors = np.stack([r.vector for r in records]).astype(np.float32)
-        sims = vectors @ self._matrix[slots].T
-        k = min(self.params.candidates, len(slots))
-        if k < len(slots):
-            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        else:
-            top = np.broadcast_to(np.arange(len(slots)), (len(records), len(slots)))
-        return [slots[row] for row in top]
+            return {}
+        cosines = self._vectors[slots] @ record.vector
+        k = min(p.candidates, len(slots))
+        nearest = slots[np.argpartition(-cosines, k - 1)[:k]] if k < len(slots) else slots
+        story_ids = sorted({self.resolve(self._item_story[s]) for s in nearest.tolist()})
+        idf: dict[str, float] = {}
+        words = self._word_vector(record, idf)
+        word_cache: dict[int, dict[str, float]] = {}
+        scores: dict[str, float] = {}
+        for story_id in story_ids:
+            story = self.stories.get(story_id)
+            if story is None or story.gap_to(record.time) > p.window_days:
+                continue
+            members = np.asarray(self._members.get(story_id, []), dtype=np.int64)
+            if len(members) == 0:
+                continue
+            member_cos = self._vectors[members] @ record.vector
+            if len(members) > p.members_scored:
+                keep = np.argsort(-member_cos, kind="stable")[: p.members_scored]
+                members, member_cos = members[keep], member_cos[keep]
+            other_words = []
+            for slot in members.tolist():
+                if slot not in word_cache:
+                    word_cache[slot] = self._word_vector(self._items[slot], idf)
+                other_words.append(word_cache[slot])
+            features = pair_features(member_cos, words, other_words, record.numbers,
+                                     [self._items[s].numbers for s in members.tolist()])
+            scores[story_id] = float(self.scorer.probability(features).mean())
+        return scores
 
     # -- updating ----------------------------------------------------------------------------
     def _new_story(self, record: Record) -> StoryState:
-        story = StoryState(
-            id=story_id_for(record.id), vector_sum=np.zeros(self._dim or len(record.vector), np.float32),
-            size=0, created_order=self._order,
-        )
+        story = StoryState(id=story_id_for(record.id), vector_sum=np.zeros(len(record.vector), np.float32),
+                           size=0, created_order=self._order)
         self._order += 1
-        story_id = story.id
-        if story_id in self.stories or story_id in self.alias:  # a re-added record: keep ids unique
-            story.id = f"{story_id}-{self._order}"
-        self._install(story)
+        if story.id in self.stories or story.id in self.alias:  # a re-added record: keep ids unique
+            story.id = f"{story.id}-{self._order}"
+        self.stories[story.id] = story
+        self._members[story.id] = []
         return story
 
-    def _grow(self, story: StoryState, record: Record, words: dict[str, float]) -> None:
-        dot = sum(v * story.term_sum.get(w, 0.0) for w, v in words.items())
-        story.term_norm_sq += 2 * dot + sum(v * v for v in words.values())
-        for w, v in words.items():
-            story.term_sum[w] = story.term_sum.get(w, 0.0) + v
+    def _grow(self, story: StoryState, record: Record) -> None:
         story.vector_sum = story.vector_sum + record.vector.astype(np.float32)
         story.size += 1
         story.entity_counts.update(record.entities)
         story.number_counts.update(record.numbers)
         story.absorb_times(record.time, record.time)
-        self._refresh(story)
+        self._index(record, story.id)
 
     def _older(self, a: StoryState, b: StoryState) -> tuple[StoryState, StoryState]:
         """(kept, absorbed): the story first seen earlier keeps its id."""
@@ -355,85 +343,69 @@ class OnlineClusterer:
 
     def _merge(self, a: StoryState, b: StoryState) -> StoryState:
         kept, absorbed = self._older(a, b)
-        small, large = sorted((kept.term_sum, absorbed.term_sum), key=len)
-        cross = sum(v * large.get(w, 0.0) for w, v in small.items())
-        kept.term_norm_sq = kept.term_norm_sq + absorbed.term_norm_sq + 2 * cross
-        for w, v in absorbed.term_sum.items():
-            kept.term_sum[w] = kept.term_sum.get(w, 0.0) + v
         kept.vector_sum = kept.vector_sum + absorbed.vector_sum
         kept.size += absorbed.size
         kept.entity_counts.update(absorbed.entity_counts)
         kept.number_counts.update(absorbed.number_counts)
         kept.absorb_times(absorbed.first_time, absorbed.last_time)
-        self._alive[self._slots[absorbed.id]] = False
+        # Members stay in arrival order, so that which ones are scored does not depend on merges.
+        kept_members = self._members.setdefault(kept.id, [])
+        kept_members.extend(self._members.pop(absorbed.id, []))
+        kept_members.sort()
         del self.stories[absorbed.id]
         self.alias[absorbed.id] = kept.id
-        self._refresh(kept)
         return kept
 
     def add_batch(self, records: Sequence[Record]) -> BatchResult:
         """Cluster ``records`` (in the order given, which should be time order)."""
         records = [r for r in records if r.id not in self.assignment]
-        if records and self._dim is None:
-            self._dim = int(records[0].vector.shape[0])
-            self._matrix = np.zeros((0, self._dim), dtype=np.float32)
-        prefiltered = self._prefilter(records)
-        touched_slots: set[int] = set()
+        window = self._window_slots(records)
+        first_new_slot = len(self._items)
         assignments: list[Assignment] = []
         merges: list[tuple[str, str]] = []
+        touched: set[str] = set()
         p = self.params
-        for record, pre in zip(records, prefiltered, strict=True):
+        for record in records:
+            slots = np.concatenate([window, np.arange(first_new_slot, len(self._items))]).astype(np.int64)
             linked = {self.resolve(self.assignment[x]) for x in record.links if x in self.assignment}
             linked = {s for s in linked if s in self.stories}
-            candidates = np.unique(np.concatenate([pre, np.fromiter(touched_slots, np.int64)])).astype(np.int64)
-            candidates = candidates[self._in_window(candidates, record.time)] if len(candidates) else candidates
-            words = self._word_vector(record)
-            candidates, scores = self._scores(record, candidates, words) if len(candidates) else (candidates, np.zeros(0))
-            order = np.argsort(-scores)
+            scores = self._story_scores(record, slots)
+            ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+            bridged: list[StoryState] = []
             if linked:
                 # Reuse found by the reuse stage is stronger than any similarity.
                 target = self._older_of(linked)
                 evidence, score = "reuse", 1.0
-                bridged = [self.stories[s] for s in linked if s != target.id]
-            elif len(order) and scores[order[0]] >= p.threshold:
-                target = self.stories[self._slot_ids[candidates[order[0]]]]  # type: ignore[index]
-                evidence, score = "similar", float(scores[order[0]])
-                bridged = []
+                bridged = [self.stories[s] for s in sorted(linked) if s != target.id]
+                bridged += [self.stories[s] for s, v in ranked if v >= p.merge_threshold and s not in linked]
+            elif ranked and ranked[0][1] >= p.threshold:
+                target = self.stories[ranked[0][0]]
+                evidence, score = "similar", ranked[0][1]
+                if score >= p.merge_threshold:
+                    # A record this close to two stories shows they are one: merge them.
+                    bridged = [self.stories[s] for s, v in ranked[1:] if v >= p.merge_threshold]
             else:
                 target = self._new_story(record)
                 evidence, score = "new", 0.0
-                bridged = []
-            if evidence != "new":
-                # A record close to two stories shows they are one: merge them.
-                for i in order[1:] if evidence == "similar" else order:
-                    if scores[i] < p.merge_threshold:
-                        break
-                    other_id = self._slot_ids[candidates[i]]
-                    if other_id in self.stories and other_id != target.id:
-                        bridged.append(self.stories[other_id])
-                if evidence == "similar" and bridged and scores[order[0]] < p.merge_threshold:
-                    bridged = []
             for other in bridged:
                 if other.id not in self.stories or other.id == target.id:
                     continue
                 kept = self._merge(target, other)
-                absorbed_id = other.id if kept is target else target.id
-                merges.append((kept.id, absorbed_id))
+                merges.append((kept.id, other.id if kept is target else target.id))
                 target = kept
-            self._grow(target, record, words)
-            touched_slots.add(self._slots[target.id])
+            self._grow(target, record)
+            touched.add(target.id)
             self.assignment[record.id] = target.id
             self.records_seen += 1
             self.entity_df.update(record.entities)
             self.entity_df.update("w:" + w for w in record.words)
             assignments.append(Assignment(record.id, target.id, score, evidence))
         final = [Assignment(a.record_id, self.resolve(a.story_id), a.score, a.evidence) for a in assignments]
-        touched = {self.resolve(self._slot_ids[s]) for s in touched_slots}  # type: ignore[arg-type]
-        touched |= {kept for kept, _ in merges}
-        return BatchResult(final, merges, {self.resolve(t) for t in touched})
+        touched = {self.resolve(t) for t in touched} | {self.resolve(kept) for kept, _ in merges}
+        return BatchResult(final, merges, touched)
 
     def _older_of(self, story_ids: Iterable[str]) -> StoryState:
-        stories = [self.stories[s] for s in story_ids]
+        stories = [self.stories[s] for s in sorted(story_ids)]
         best = stories[0]
         for other in stories[1:]:
             best, _ = self._older(best, other)

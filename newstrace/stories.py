@@ -2,10 +2,13 @@
 arrive.
 
 Evidence, per article: the MiniLM embedding of its title and lead (first two sentences), the
-capitalised phrases and numbers of its title and first five sentences, its publication time,
-and, when the ``reuse`` stage has run, its reuse relations (copy, partial, rewrite, same-event),
-which force the two articles into one story. ``newstrace.clustering`` decides; this module
-feeds it from the store and writes ``stories``, ``story_articles`` and ``story_merges``.
+content words, capitalised phrases and numbers of its title and first five sentences, its
+publication time, and, when the ``reuse`` stage has run, its reuse relations (copy, partial,
+rewrite, same-event), which force the two articles into one story. ``newstrace.clustering``
+decides, comparing each new article with the members of nearby stories through the learned
+pair scorer of ``newstrace.story_scorer``; this module feeds it from the store (the stories in
+the batch's time window and their members' cached evidence) and writes ``stories``,
+``story_articles`` and ``story_merges``.
 
 Incremental: each run clusters only the articles it has not seen, in publication order,
 against the stories active in their time window, and a story's id never changes as it grows.
@@ -47,29 +50,24 @@ _DEFAULTS = ClusterParams()
 
 SETTINGS = (
     Setting("stories.threshold", _DEFAULTS.threshold,
-            "Score an article needs against a story to join it (cosine + entity and number bonuses)."),
-    Setting("stories.lexical_weight", _DEFAULTS.lexical_weight,
-            "Share of the score given to TF-IDF word cosine (the rest is embedding cosine)."),
-    Setting("stories.entity_weight", _DEFAULTS.entity_weight,
-            "Weight of the share of an article's (IDF-weighted) named entities the story already has."),
-    Setting("stories.number_weight", _DEFAULTS.number_weight,
-            "Weight of the share of an article's numbers the story already has."),
+            "Mean same-story probability an article needs against a story's nearest members to join it."),
     Setting("stories.merge_threshold", _DEFAULTS.merge_threshold,
-            "An article scoring this high against two stories merges them (the older id survives)."),
+            "An article this likely to belong to two stories merges them (the older id survives)."),
     Setting("stories.window_days", _DEFAULTS.window_days,
             "A story takes no article published more than this many days from its first/last article."),
     Setting("stories.candidates", _DEFAULTS.candidates,
-            "Stories per article taken from the embedding index before exact scoring."),
+            "Nearest articles (by embedding) whose stories are scored for each new article."),
+    Setting("stories.members_scored", _DEFAULTS.members_scored,
+            "At most this many of a story's members (the nearest) are compared with a new article."),
     Setting("stories.batch_size", 1000, "Articles clustered per committed batch."),
 )
 
 
 def params_from(config: Any) -> ClusterParams:
     return ClusterParams(
-        threshold=config["stories.threshold"], lexical_weight=config["stories.lexical_weight"],
-        entity_weight=config["stories.entity_weight"],
-        number_weight=config["stories.number_weight"], merge_threshold=config["stories.merge_threshold"],
+        threshold=config["stories.threshold"], merge_threshold=config["stories.merge_threshold"],
         window_days=config["stories.window_days"], candidates=config["stories.candidates"],
+        members_scored=config["stories.members_scored"],
     )
 
 
@@ -172,23 +170,39 @@ def _load_state(store: Store, records: Sequence[Record], params: ClusterParams,
          "lo": (min(times) - params.window_days) if times else 0.0,
          "hi": (max(times) + params.window_days) if times else 0.0},
     )
-    states = []
-    for row in rows:
-        states.append(StoryState(
+    states = [
+        StoryState(
             id=row["story_id"], vector_sum=np.frombuffer(row["vector_sum"], dtype=np.float32).copy(),
             size=int(row["size"]), entity_counts=Counter(json.loads(row["entity_counts"])),
-            number_counts=Counter(json.loads(row["number_counts"])), term_sum=json.loads(row["term_sum"]),
-            term_norm_sq=row["term_norm_sq"], first_time=row["first_time"],
+            number_counts=Counter(json.loads(row["number_counts"])), first_time=row["first_time"],
             last_time=row["last_time"], created_order=row["created_order"],
-        ))
-    terms = sorted({e for r in records for e in r.entities} | {"w:" + w for r in records for w in r.words})
+        )
+        for row in rows
+    ]
+    # The members of those stories, in the order they joined (story_articles' rowid), because a
+    # new article is compared with a story's members, not with a summary of them.
+    members = []
+    for row in store.rows(
+        "SELECT sa.article_id, sa.story_id, f.vector, f.entities, f.numbers, f.words, a.published_at "
+        "FROM story_articles sa JOIN story_features f ON f.article_id = sa.article_id "
+        "JOIN articles a ON a.id = sa.article_id "
+        "WHERE sa.story_id IN (SELECT value FROM json_each(:s)) ORDER BY sa.rowid",
+        {"s": json.dumps([st.id for st in states])},
+    ):
+        known[row["article_id"]] = row["story_id"]
+        members.append(Record(row["article_id"], np.frombuffer(row["vector"], dtype=np.float32),
+                              frozenset(json.loads(row["entities"])), frozenset(json.loads(row["numbers"])),
+                              time_in_days(row["published_at"]), words=json.loads(row["words"])))
+    terms = sorted({e for r in records for e in r.entities}
+                   | {"w:" + w for r in [*records, *members] for w in r.words})
     df = Counter({
         r["term"]: r["df"]
         for r in store.rows("SELECT term, df FROM story_df WHERE term IN (SELECT value FROM json_each(:t))",
                             {"t": json.dumps(terms)})
     })
     seen = int(store.scalar("SELECT COUNT(*) FROM story_articles") or 0)
-    return OnlineClusterer(params, states, entity_df=df, records_seen=seen, known_assignments=known)
+    return OnlineClusterer(params, states, members=members, entity_df=df, records_seen=seen,
+                           known_assignments=known)
 
 
 def _write_batch(conn: Connection, clusterer: OnlineClusterer, result: BatchResult,
@@ -212,9 +226,11 @@ def _write_batch(conn: Connection, clusterer: OnlineClusterer, result: BatchResu
         story = clusterer.stories[story_id]
         conn.exec_driver_sql(
             "INSERT OR REPLACE INTO story_state VALUES (?,?,?,?,?,?,?,?,?)",
+            # term_sum / term_norm_sq held a word centroid for the earlier centroid scorer; the
+            # pair scorer reads members' own words, so they are written empty.
             (story.id, story.vector_sum.astype(np.float32).tobytes(),
              json.dumps(dict(story.entity_counts), ensure_ascii=False), json.dumps(dict(story.number_counts)),
-             json.dumps(story.term_sum, ensure_ascii=False), story.term_norm_sq, story.first_time, story.last_time, story.created_order),
+             "{}", 0.0, story.first_time, story.last_time, story.created_order),
         )
         _refresh_summary(conn, story_id, now)
     df = Counter(e for r in records for e in r.entities)

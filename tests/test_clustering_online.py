@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from newstrace.clustering import (
     ClusterParams,
@@ -13,6 +14,7 @@ from newstrace.clustering import (
     record_texts,
     time_in_days,
 )
+from newstrace.story_scorer import DEFAULT_SCORER, FEATURES, PairScorer
 
 DIM = 16
 
@@ -23,12 +25,18 @@ def unit(*axes: int) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-PLAIN = ClusterParams(threshold=0.6, lexical_weight=0.0, entity_weight=0.0, number_weight=0.0, merge_threshold=0.65,
-                      window_days=7.0, candidates=5)
+# A scorer that reads the embedding cosine only: P(same story) >= 0.5 exactly when cosine >= 0.6,
+# and >= 0.7 when cosine >= 0.642. The packaged scorer is tested on its own below.
+COSINE_ONLY = PairScorer(np.zeros(4), np.ones(4), np.array([20.0, 0.0, 0.0, 0.0]), -12.0)
+PLAIN = ClusterParams(threshold=0.5, merge_threshold=0.7, window_days=7.0, candidates=5)
+
+
+def plain(*args, **kwargs) -> OnlineClusterer:
+    return OnlineClusterer(PLAIN, *args, scorer=COSINE_ONLY, **kwargs)
 
 
 def test_clustering_similar_records_join_and_others_start_stories():
-    c = OnlineClusterer(PLAIN)
+    c = plain()
     result = c.add_batch([Record("a1", unit(0)), Record("b1", unit(5)), Record("a2", unit(0, 1))])
     evidence = {a.record_id: a.evidence for a in result.assignments}
     assert evidence == {"a1": "new", "b1": "new", "a2": "similar"}
@@ -38,7 +46,7 @@ def test_clustering_similar_records_join_and_others_start_stories():
 
 
 def test_clustering_bridging_record_merges_into_older_story():
-    c = OnlineClusterer(PLAIN)
+    c = plain()
     c.add_batch([Record("a1", unit(0), time=1.0), Record("b1", unit(1), time=2.0)])
     # Equally close (0.707) to both: joins one and merges the two; the older id survives.
     result = c.add_batch([Record("x", unit(0, 1), time=3.0)])
@@ -49,7 +57,7 @@ def test_clustering_bridging_record_merges_into_older_story():
 
 
 def test_clustering_time_window_keeps_distant_records_apart():
-    c = OnlineClusterer(PLAIN)
+    c = plain()
     c.add_batch([Record("a1", unit(0), time=100.0)])
     c.add_batch([Record("a2", unit(0), time=103.0), Record("a3", unit(0), time=130.0)])
     labels = c.labels()
@@ -58,7 +66,7 @@ def test_clustering_time_window_keeps_distant_records_apart():
 
 
 def test_clustering_reuse_links_force_one_story():
-    c = OnlineClusterer(PLAIN)
+    c = plain()
     c.add_batch([Record("a", unit(0)), Record("b", unit(9))])
     result = c.add_batch([Record("copy", unit(12), links=("a",))])
     assert result.assignments[0].evidence == "reuse"
@@ -69,22 +77,47 @@ def test_clustering_reuse_links_force_one_story():
     assert labels["a"] == labels["b"] == labels["both"]
 
 
-def test_clustering_entities_tip_a_borderline_record():
-    base = ClusterParams(threshold=0.6, lexical_weight=0.0, entity_weight=0.3, number_weight=0.0, merge_threshold=0.9)
+def test_clustering_shared_words_tip_a_borderline_record():
+    """With the packaged scorer, embedding cosine 0.45 alone keeps two records apart; the same
+    cosine with the same rare words puts them together."""
     v1, v2 = unit(0), (unit(0) * 0.45 + unit(3) * 0.89)
-    v2 = (v2 / np.linalg.norm(v2)).astype(np.float32)  # cosine 0.45 with v1: below threshold alone
-    plain = OnlineClusterer(base)
-    plain.add_batch([Record("r1", v1, frozenset({"mosul"})), Record("r2", v2, frozenset({"havice"}))])
-    assert plain.labels()["r1"] != plain.labels()["r2"]
-    named = OnlineClusterer(base)
-    named.add_batch([Record("r1", v1, frozenset({"mosul"})), Record("r2", v2, frozenset({"mosul"}))])
-    assert named.labels()["r1"] == named.labels()["r2"]
+    v2 = (v2 / np.linalg.norm(v2)).astype(np.float32)
+    filler = [Record(f"f{i}", unit(8 + i % 4), words={f"filler{i}": 1, "common": 1}) for i in range(20)]
+
+    def together(**shared: object) -> bool:
+        c = OnlineClusterer(ClusterParams())
+        c.add_batch([*filler, Record("r1", v1, **shared.get("a", {})), Record("r2", v2, **shared.get("b", {}))])
+        return c.labels()["r1"] == c.labels()["r2"]
+
+    assert not together(a={"words": {"mosul": 1, "fighters": 1}}, b={"words": {"havice": 1, "kirkuk": 1}})
+    assert together(a={"words": {"mosul": 1, "fighters": 1}}, b={"words": {"mosul": 1, "fighters": 1}})
+
+
+def test_clustering_scorer_is_monotone_and_checks_its_features():
+    scorer = PairScorer.from_dict(DEFAULT_SCORER)
+    rows = np.array([[0.3, 0.0, 0.0, 0.0], [0.6, 0.0, 0.0, 0.0], [0.6, 0.4, 0.0, 0.0], [0.6, 0.4, 1.0, 1.0]])
+    p = scorer.probability(rows)
+    assert np.all(np.diff(p) > 0) and np.all((p > 0) & (p < 1))
+    assert DEFAULT_SCORER["fitted_on"].startswith("AllSides-NeuS train")
+    with pytest.raises(ValueError, match="train_story_scorer"):
+        PairScorer.from_dict({**DEFAULT_SCORER, "features": list(reversed(FEATURES))})
+
+
+def test_clustering_story_score_averages_over_its_members():
+    """A record close to one member of a story but far from the rest does not join it (mean,
+    not single, linkage), so one loose article cannot chain two stories together."""
+    c = plain()
+    c.add_batch([Record("a1", unit(0)), Record("a2", unit(0, 1)), Record("a3", unit(0, 2))])
+    assert len(set(c.labels().values())) == 1
+    near_a2_only = (unit(1) * 0.8 + unit(0, 1) * 0.2).astype(np.float32)
+    c.add_batch([Record("x", near_a2_only / np.linalg.norm(near_a2_only))])
+    assert c.labels()["x"] != c.labels()["a1"]
 
 
 def test_clustering_state_survives_a_restart():
-    c = OnlineClusterer(PLAIN)
+    c = plain()
     c.add_batch([Record("a1", unit(0), time=1.0), Record("b1", unit(4), time=1.0)])
-    restarted = OnlineClusterer(PLAIN, list(c.stories.values()), known_assignments=c.labels())
+    restarted = plain(list(c.stories.values()), members=c._items, known_assignments=c.labels())
     restarted.add_batch([Record("a2", unit(0, 1), time=2.0)])
     assert restarted.labels()["a2"] == "s-a1"
     # A record already assigned is not clustered again.
@@ -101,7 +134,7 @@ def test_clustering_many_stories_are_found_through_the_candidate_index():
         v = centres[story] + rng.normal(scale=0.03, size=64).astype(np.float32)
         records.append(Record(f"r{i}", v / np.linalg.norm(v)))
         truth[f"r{i}"] = story
-    c = OnlineClusterer(ClusterParams(threshold=0.7, lexical_weight=0.0, entity_weight=0, number_weight=0, candidates=5))
+    c = OnlineClusterer(ClusterParams(threshold=0.5, candidates=5), scorer=COSINE_ONLY)
     for start in range(0, 1500, 250):
         c.add_batch(records[start : start + 250])
     labels = c.labels()

@@ -35,7 +35,7 @@ def test_stories_cli_lists_and_shows(store, monkeypatch):
         {"title": "Flood again", "text": FLOOD + " again.", "outlet": "[link=x]b.com",
          "published": "2024-03-02T10:00:00+00:00"},
     ])
-    ctx = StageContext(store, Config({"stories.threshold": 0.5, "stories.lexical_weight": 0.0}))
+    ctx = StageContext(store, Config({"stories.threshold": 0.5}))
     sentences.run(ctx)
     stories.run(ctx)
     runner = CliRunner()

@@ -32,8 +32,7 @@ def hashed_bag_of_words(texts: list[str], batch_size: int = 64) -> np.ndarray:
 @pytest.fixture
 def ctx(store, monkeypatch):
     monkeypatch.setattr(models, "embed", hashed_bag_of_words)
-    config = Config({"stories.threshold": 0.5, "stories.merge_threshold": 0.55,
-                     "stories.entity_weight": 0.0, "stories.number_weight": 0.0, "stories.lexical_weight": 0.0})
+    config = Config({"stories.threshold": 0.5, "stories.merge_threshold": 0.55})
     return StageContext(store, config)
 
 
@@ -121,8 +120,7 @@ def test_stories_one_batch_equals_many(store, monkeypatch, tmp_path):
     results = []
     for batch_size, db in ((1000, store), (1, Store.open(tmp_path / "other.db"))):
         ctx = StageContext(db, Config({"stories.threshold": 0.5, "stories.merge_threshold": 0.55,
-                                       "stories.entity_weight": 0.0, "stories.number_weight": 0.0,
-                                       "stories.batch_size": batch_size, "stories.lexical_weight": 0.0}))
+                                       "stories.batch_size": batch_size}))
         add_articles(db, items)
         run_stages(ctx)
         results.append(story_of(db))
