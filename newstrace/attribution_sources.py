@@ -8,7 +8,7 @@ Back-references ("he", "the source", a bare surname) resolve to the nearest earl
 the same article, so that the canonical name is stored with every attribution.
 
 The tables here are small and hand-written on purpose: they are documented in
-docs/readme/attribution.md, and a user can see exactly why a name was normalised.
+the README (attribution section), and a user can see exactly why a name was normalised.
 """
 
 from __future__ import annotations

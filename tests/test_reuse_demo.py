@@ -60,7 +60,7 @@ def test_reuse_demo_directions(demo: dict[str, Any]) -> None:
 @pytest.mark.xfail(strict=True, reason=(
     "owed: same-event pairs with title+lead cosine 0.38-0.69 (below the 0.7 rule, which must keep "
     "the seeds' Havice article apart at 0.64) and rewrites whose aligned order is 0.71-0.86 (below 0.9) "
-    "are not yet reproduced; see docs/readme/reuse.md"))
+    "are not yet reproduced; see the README (text reuse section)"))
 def test_reuse_demo_every_relation_exact(demo: dict[str, Any]) -> None:
     got = {p: r["relation"] for p, r in demo["found"].items()}
     want = {p: t["relation"] for p, t in demo["expected"].items()}
