@@ -169,6 +169,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
         target_count += len(targets)
         ctx.progress.advance(len(ids))
     ctx.progress.finish()
+    listed = match_listed_appearances(store)
     stories = attach_to_stories(store, k) if has_stories else None
     with store.transaction() as conn:
         conn.exec_driver_sql("INSERT OR REPLACE INTO factcheck_match_state VALUES ('fingerprint', ?)", (fingerprint,))
@@ -179,6 +180,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
             "SELECT COUNT(DISTINCT target_kind || target_id) FROM factcheck_matches "
             "WHERE matched = 1 AND target_kind != 'story'") or 0),
         "threshold": reranker.threshold,
+        "listed_appearances": listed,
     }
     if not has_claims:
         summary["claims"] = "none in the store (has the claims stage run?): matched article titles and leads only"
@@ -187,6 +189,35 @@ def run(ctx: StageContext) -> dict[str, Any]:
     else:
         summary.update(stories)
     return summary
+
+
+def match_listed_appearances(store: Store) -> int:
+    """Articles whose URL a fact-check lists as an appearance of its claim (ClaimReview
+    ``itemReviewed.appearance`` / ``firstAppearance``) match that fact-check outright: the
+    fact-checker named the page. Stored as article matches with score 1 and rank 0; returns
+    how many (fact-check, article) matches were added."""
+    from .urls import canonicalise
+
+    listed: dict[str, set[str]] = {}
+    for row in store.rows("SELECT id, metadata FROM factchecks WHERE metadata LIKE '%appearances%'"):
+        urls = json.loads(row["metadata"] or "{}").get("appearances") or []
+        for url in urls:
+            try:
+                listed.setdefault(canonicalise(str(url)), set()).add(row["id"])
+            except Exception:  # noqa: BLE001 - a malformed URL in a fact-check is skipped, not fatal
+                continue
+    if not listed:
+        return 0
+    hits = store.rows(
+        "SELECT DISTINCT u.article_id, u.canonical_url FROM article_urls u JOIN articles a ON a.id = u.article_id "
+        "WHERE u.canonical_url IN (SELECT value FROM json_each(:urls))", {"urls": json.dumps(sorted(listed))})
+    now = utcnow()
+    rows = [(fid, "article", h["article_id"], None, f"listed appearance: {h['canonical_url']}", 1.0, 0, 1,
+             None, None, now) for h in hits for fid in sorted(listed[h["canonical_url"]])]
+    if rows:
+        with store.transaction() as conn:
+            conn.exec_driver_sql("INSERT OR REPLACE INTO factcheck_matches VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    return len(rows)
 
 
 def relation(article_published: str | None, factcheck_published: str | None, precision: str | None) -> str:
