@@ -203,9 +203,11 @@ def match_listed_appearances(store: Store) -> int:
         urls = json.loads(row["metadata"] or "{}").get("appearances") or []
         for url in urls:
             try:
-                listed.setdefault(canonicalise(str(url)), set()).add(row["id"])
+                canonical = canonicalise(str(url))
             except Exception:  # noqa: BLE001 - a malformed URL in a fact-check is skipped, not fatal
                 continue
+            if canonical:
+                listed.setdefault(canonical, set()).add(row["id"])
     if not listed:
         return 0
     hits = store.rows(
