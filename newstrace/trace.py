@@ -101,6 +101,7 @@ class StoryTrace:
     groups: list[list[Claim]]
     parents: dict[str, tuple[str, str]]  # article -> (parent article, relation)
     mutations: list[Mutation]
+    similarity_to_first: dict[str, float] = field(default_factory=dict)  # claim id -> similarity
 
 
 # -- claims -----------------------------------------------------------------------------------
@@ -206,12 +207,16 @@ def _candidate_links(
 
 def align_articles(
     claims: Sequence[Claim], a: str, b: str, *, sims: Any, threshold: float, lexical_threshold: float,
+    words: Sequence[frozenset[str]] | None = None,
 ) -> list[tuple[int, int, float]]:
-    """One-to-one alignment of article ``a``'s claims with ``b``'s, greedily by similarity."""
-    by_article: dict[str, list[int]] = defaultdict(list)
+    """One-to-one alignment of article ``a``'s claims with ``b``'s, greedily by similarity.
+    ``words``: the claims' content words, when the caller has them already."""
+    by_article: dict[str, list[int]] = {a: [], b: []}
     for i, c in enumerate(claims):
-        by_article[c.article_id].append(i)
-    words = [content_words(c.text) for c in claims]
+        if c.article_id in by_article:
+            by_article[c.article_id].append(i)
+    if words is None:
+        words = [content_words(c.text) for c in claims]
     used_i: set[int] = set()
     used_j: set[int] = set()
     aligned = []
@@ -381,7 +386,7 @@ def lineage_parents(
     text existed first.
     """
     cites = cites or {}
-    best: dict[str, tuple[tuple[int, int, float, str], str, str]] = {}
+    candidates: dict[str, list[tuple[tuple[int, int, int], str, str, str]]] = defaultdict(list)
     for p in pairs:
         relation = p["relation"]
         if relation not in LINEAGE_RANK:
@@ -397,14 +402,14 @@ def lineage_parents(
             src, dst = p["a_id"], p["b_id"]
         else:
             continue
-        score = pair_score(p)
-        cited = int(src in cites.get(dst, ()))
-        # Later publication times sort lower after negation, so max() prefers the earliest.
-        age = "".join(chr(0x10FFFF - ord(ch)) for ch in (published.get(src) or "9999"))
-        key = (LINEAGE_RANK[relation], cited, round(score / 0.05), age)
-        if dst not in best or key > best[dst][0]:
-            best[dst] = (key, src, relation)
-    return {dst: (src, relation) for dst, (_, src, relation) in best.items()}
+        strength = (LINEAGE_RANK[relation], int(src in cites.get(dst, ())), round(pair_score(p) / 0.05))
+        candidates[dst].append((strength, published.get(src) or "9999", src, relation))
+    parents = {}
+    for dst, found in candidates.items():
+        strongest = max(strength for strength, _, _, _ in found)
+        _, _, src, relation = min(c for c in found if c[0] == strongest)  # the earliest of the strongest
+        parents[dst] = (src, relation)
+    return parents
 
 
 def trace_story(
@@ -441,19 +446,25 @@ def trace_story(
         comparable |= {(p, c) for c, (p, _) in parents.items()}
     threshold = config["trace.group_threshold"]
     lexical = config["trace.lexical_threshold"]
-    sims = similarity_matrix(claims, config["trace.number_bonus"]) if claims else None
+    sims: Any = similarity_matrix(claims, config["trace.number_bonus"]) if claims else None
     if claims and passages:
         _apply_passages(claims, passages, sims, threshold)
     groups = group_claims(claims, order, sorted(comparable), threshold=threshold, lexical_threshold=lexical, sims=sims)
     group_of: dict[str, int] = {}
+    index = {c.id: i for i, c in enumerate(claims)}
+    similarity_to_first: dict[str, float] = {}
     for g, members in enumerate(groups):
+        first = index[members[0].id]
         for c in members:
             group_of[c.id] = g
+            similarity_to_first[c.id] = 1.0 if index[c.id] == first else round(float(sims[first, index[c.id]]), 4)
+    words = [content_words(c.text) for c in claims]
 
     mutations: list[Mutation] = []
     position = {a: k for k, a in enumerate(order)}
     for child, (parent, relation) in sorted(parents.items(), key=lambda kv: position.get(kv[0], 0)):
-        aligned = align_articles(claims, parent, child, sims=sims, threshold=threshold, lexical_threshold=lexical)
+        aligned = align_articles(claims, parent, child, sims=sims, threshold=threshold, lexical_threshold=lexical,
+                                 words=words)
         parent_aligned = {i for i, _, _ in aligned}
         child_aligned = {j for _, j, _ in aligned}
         for i, j, similarity in aligned:
@@ -473,7 +484,7 @@ def trace_story(
         claim = m.to_claim or m.from_claim
         if claim is not None:
             m.group_id = group_id(story_id, groups[group_of[claim.id]][0])
-    return StoryTrace(story_id, groups, parents, mutations)
+    return StoryTrace(story_id, groups, parents, mutations, similarity_to_first)
 
 
 def _overlaps(claim: Claim, start: int, end: int) -> bool:
@@ -530,7 +541,7 @@ def _story_inputs(
 
 
 #: Bumped when tracing changes, so that stored traces are recomputed.
-TRACE_VERSION = 6
+TRACE_VERSION = 7
 
 
 def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]],
@@ -566,7 +577,8 @@ def _write_story(conn: Any, store_trace: StoryTrace, articles: Sequence[dict[str
             number = variants.setdefault(key, len(variants) + 1)
             is_first = number not in seen_variant
             seen_variant.add(number)
-            variant_rows.append((gid, c.id, c.article_id, number, 1.0 if c is first else 0.0, int(is_first)))
+            variant_rows.append((gid, c.id, c.article_id, number,
+                                 store_trace.similarity_to_first.get(c.id, 1.0), int(is_first)))
         group_rows.append((gid, story, first.text, first.article_id, len({c.article_id for c in members}),
                            len(variants), int(gid in dangerous_groups)))
     conn.exec_driver_sql("INSERT INTO claim_groups VALUES (?,?,?,?,?,?,?)", group_rows)
