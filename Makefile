@@ -16,6 +16,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.lock
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
+	# The static first-pass model, distilled here from the installed MiniLM (about 2 minutes, once).
+	$(BIN)/python -m newstrace.static_model
 	touch $(STAMP)
 
 # Debian's Chromium for the browser tests (they skip with a message when it is absent).

@@ -80,13 +80,13 @@ def build(split: str, events_n: int, rewrites_n: int, seed: int = 7) -> tuple[li
     dont_care: set[tuple[int, int]] = set()
     host_events: list[tuple[int, int]] = []
 
-    def add(title: str, text: str, outlet: str) -> int:
-        items.append({"title": title, "text": text, "outlet": outlet})
+    def add(title: str, text: str, outlet: str, published_at: str | None = None) -> int:
+        items.append({"title": title, "text": text, "outlet": outlet, "published": published_at})
         return len(items) - 1
 
     events = basil_events(split, events_n)
     for e, event in enumerate(events):
-        ids = [add(a["title"], "\n".join(a["paragraphs"]), a["outlet"]) for a in event]
+        ids = [add(a["title"], "\n".join(a["paragraphs"]), a["outlet"], a["date"]) for a in event]
         for x, y in combinations(ids, 2):
             truth[(x, y)] = "same-event"
         source = event[0]
@@ -96,7 +96,8 @@ def build(split: str, events_n: int, rewrites_n: int, seed: int = 7) -> tuple[li
             for _ in range(3):
                 k = rng.randrange(len(words))
                 words[k] = words[k].upper()
-            copy_id = add(source["title"] + " (repost)", f"Reposted by copysite{e}.\n" + " ".join(words), f"copysite{e}")
+            copy_id = add(source["title"] + " (repost)", f"Reposted by copysite{e}.\n" + " ".join(words), f"copysite{e}",
+                          source["date"])
             truth[(ids[0], copy_id)] = "copy"
             for other in ids[1:]:
                 truth[(other, copy_id)] = "same-event"
@@ -104,7 +105,8 @@ def build(split: str, events_n: int, rewrites_n: int, seed: int = 7) -> tuple[li
             host = events[(e + 1) % len(events)][1]["paragraphs"]
             taken = source["paragraphs"][:3] if len(source["paragraphs"]) >= 6 else source["paragraphs"][:2]
             page = host[:2] + taken + host[2:]
-            partial_id = add("Blog: " + events[(e + 1) % len(events)][1]["title"], "\n".join(page), f"blog{e}")
+            partial_id = add("Blog: " + events[(e + 1) % len(events)][1]["title"], "\n".join(page), f"blog{e}",
+                             events[(e + 1) % len(events)][1]["date"])
             truth[(ids[0], partial_id)] = "partial"
             for other in ids[1:]:
                 dont_care.add((other, partial_id))

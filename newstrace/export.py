@@ -43,7 +43,7 @@ EXPORT_TABLES: tuple[str, ...] = (
     "factcheck_article_flags",
 )
 #: Columns holding JSON text, decoded in the JSON export.
-JSON_COLUMNS = frozenset({"metadata", "hedges", "numbers", "entities", "outlets", "evidence", "details"})
+JSON_COLUMNS = frozenset({"metadata", "hedges", "numbers", "entities", "outlets", "evidence", "details", "shared_names"})
 FORMATS = ("json", "csv")
 
 

@@ -8,16 +8,25 @@ Evidence, cheapest first:
    (footers, "Read more", bylines) are boilerplate and never count.
 2. Semantic candidates: one title+lead MiniLM vector per article; close neighbours, and every
    lexical candidate that is not a copy, get a sentence-to-sentence alignment (``rewrite``).
+   With ``static_first_pass``, neighbours are chosen by a static model distilled from MiniLM
+   (``static_model``, model2vec), and kept if their MiniLM title+lead cosine is close enough.
+3. Name candidates: articles that share proper names of two or more words (``event_names``)
+   within a few days.
 
 Relation, first rule that holds (thresholds are the ``reuse.*`` settings below):
 - copy: the verbatim passages cover most of one article (max coverage >= copy_min_coverage);
-- rewrite: sentences aligned by meaning outside the verbatim passages (>= rewrite_min_aligned,
-  all aligned pairs >= rewrite_min_share of the shorter article's sentences), in one common
-  order (>= rewrite_min_order). Checked before partial: independent renderings of one source
-  share its quotes word for word, which alone would look like partial reuse;
+- rewrite: sentences aligned by meaning (>= rewrite_min_aligned of them in one common order, and
+  >= rewrite_min_order of all aligned pairs in that order, covering >= rewrite_min_share of the
+  shorter article's sentences), of which >= rewrite_min_paraphrased lie outside the verbatim
+  passages. Checked before partial: independent renderings of one source share its quotes word
+  for word, which alone would look like partial reuse;
 - partial: verbatim passages cover a real share of one article (>= partial_min_coverage);
 - same-event: the title+leads are close (>= same_event_min_lead_cosine), or some sentences align
-  (>= same_event_min_aligned and >= same_event_min_share);
+  (>= same_event_min_aligned and >= same_event_min_share), or the two name the same people and
+  bodies (>= same_event_min_names proper names of two or more words, each in at most
+  name_max_articles articles), both dated and at most same_event_max_days apart (the same people
+  recur in the news for years), with title+leads on one subject
+  (>= same_event_names_min_lead_cosine): a reaction or a follow-up shares names, not sentences;
 - otherwise: unrelated (no row).
 Direction is earlier -> later by ``published_at``; a missing date, or two dates equal at the
 precision both give, is ``unknown``: never guessed.
@@ -36,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from . import align, minhash, rewrite
+from . import align, event_names, minhash, rewrite
 from .config import Setting
 from .errors import InputError, StageError
 from .pipeline import StageContext
@@ -60,15 +69,25 @@ SETTINGS = (
     Setting("reuse.copy_min_coverage", 0.8, "copy: verbatim passages cover at least this share of one article"),
     Setting("reuse.partial_min_coverage", 0.1, "partial: verbatim passages cover at least this share of one article"),
     Setting("reuse.semantic", True, "run the embedding stages (lead vectors and sentence alignment)"),
-    Setting("reuse.lead_neighbours", 10, "nearest title+lead neighbours each new article is compared with"),
-    Setting("reuse.lead_min_cosine", 0.5, "title+lead cosine a neighbour needs to be compared at all"),
+    Setting("reuse.static_first_pass", False,
+            "choose semantic candidates by the static (model2vec) model first, then keep those whose MiniLM "
+            "title+lead cosine reaches lead_min_cosine (see BENCHMARKS.md: off by default, it loses recall)"),
+    Setting("reuse.static_neighbours", 30, "static first pass: nearest title+lead neighbours of each new article"),
+    Setting("reuse.static_min_cosine", 0.5, "static first pass: static cosine a neighbour needs"),
+    Setting("reuse.lead_neighbours", 10, "nearest title+lead neighbours (MiniLM) each new article is compared with"),
+    Setting("reuse.lead_min_cosine", 0.5, "MiniLM title+lead cosine a neighbour needs to be compared at all"),
     Setting("reuse.sentence_min_cosine", 0.6, "cosine two sentences need to be aligned"),
     Setting("reuse.rewrite_min_aligned", 3, "rewrite: at least this many aligned pairs outside verbatim passages"),
     Setting("reuse.rewrite_min_share", 0.25, "rewrite: aligned pairs cover this share of the shorter article's sentences"),
-    Setting("reuse.rewrite_min_order", 0.9, "rewrite: share of aligned pairs in one common order"),
+    Setting("reuse.rewrite_min_order", 0.7, "rewrite: share of aligned pairs in one common order"),
+    Setting("reuse.rewrite_min_paraphrased", 2, "rewrite: aligned pairs whose sentences lie mostly outside verbatim passages"),
     Setting("reuse.same_event_min_lead_cosine", 0.7, "same-event: title+lead cosine at least this"),
     Setting("reuse.same_event_min_aligned", 3, "same-event (by sentences): at least this many aligned pairs"),
     Setting("reuse.same_event_min_share", 0.25, "same-event (by sentences): share of the shorter article aligned"),
+    Setting("reuse.same_event_min_names", 2, "same-event (by names): proper names of 2+ words both articles carry"),
+    Setting("reuse.same_event_names_min_lead_cosine", 0.35, "same-event (by names): title+lead cosine at least this"),
+    Setting("reuse.same_event_max_days", 7, "same-event (by names): dated articles at most this many days apart"),
+    Setting("reuse.name_max_articles", 200, "a name in more live articles than this is too common to tell events apart"),
 )
 
 RELATIONS = ("copy", "partial", "rewrite", "same-event")
@@ -93,6 +112,7 @@ class PairDecision:
     aligned: tuple[tuple[int, int, int, int, float], ...]  # a_start, a_end, b_start, b_end, cosine
     aligned_share: float | None
     aligned_order: float | None
+    shared_names: tuple[str, ...] = ()
 
 
 def direction(a_id: str, pub_a: str | None, b_id: str, pub_b: str | None) -> tuple[str, str | None, str | None]:
@@ -109,18 +129,22 @@ def direction(a_id: str, pub_a: str | None, b_id: str, pub_b: str | None) -> tup
 
 def decide_relation(cfg: Any, coverage_a: float, coverage_b: float, lead_cosine: float | None,
                     aligned: int, aligned_share: float | None, aligned_order: float | None,
-                    paraphrased: int | None = None) -> str | None:
+                    paraphrased: int | None = None, shared_names: int = 0,
+                    days_apart: float | None = None) -> str | None:
     """The relation rule of the module docstring, as a pure function of the evidence.
-    ``paraphrased``: aligned pairs whose sentences lie mostly outside verbatim passages."""
+    ``paraphrased``: aligned pairs whose sentences lie mostly outside verbatim passages;
+    ``shared_names``: proper names (not too common) both carry; ``days_apart``: None if undated."""
     paraphrased = aligned if paraphrased is None else paraphrased
     coverage = max(coverage_a, coverage_b)
     if coverage >= cfg["reuse.copy_min_coverage"]:
         return "copy"
     share = aligned_share or 0.0
+    order = aligned_order or 0.0
+    in_order = round(aligned * order)
     # Before "partial": independent renderings of one source share its quotes word for word,
     # so verbatim passages alone do not make a partial copy when the rest is paraphrased too.
-    if (paraphrased >= cfg["reuse.rewrite_min_aligned"] and share >= cfg["reuse.rewrite_min_share"]
-            and (aligned_order or 0.0) >= cfg["reuse.rewrite_min_order"]):
+    if (in_order >= cfg["reuse.rewrite_min_aligned"] and paraphrased >= cfg["reuse.rewrite_min_paraphrased"]
+            and share >= cfg["reuse.rewrite_min_share"] and order >= cfg["reuse.rewrite_min_order"]):
         return "rewrite"
     if coverage >= cfg["reuse.partial_min_coverage"]:
         return "partial"
@@ -128,7 +152,25 @@ def decide_relation(cfg: Any, coverage_a: float, coverage_b: float, lead_cosine:
         return "same-event"
     if aligned >= cfg["reuse.same_event_min_aligned"] and share >= cfg["reuse.same_event_min_share"]:
         return "same-event"
+    if (shared_names >= cfg["reuse.same_event_min_names"]
+            and days_apart is not None and days_apart <= cfg["reuse.same_event_max_days"]
+            and lead_cosine is not None and lead_cosine >= cfg["reuse.same_event_names_min_lead_cosine"]):
+        return "same-event"
     return None
+
+
+def days_between(pub_a: str | None, pub_b: str | None) -> float | None:
+    """Days between two ISO dates or times (None when either is missing or unreadable)."""
+    from datetime import datetime
+
+    if not pub_a or not pub_b:
+        return None
+    try:
+        a = datetime.fromisoformat(pub_a[:10])
+        b = datetime.fromisoformat(pub_b[:10])
+    except ValueError:
+        return None
+    return abs((a - b).days)
 
 
 # -- store access ---------------------------------------------------------------------------
@@ -164,6 +206,8 @@ def _sentences(store: Store, ids: Sequence[str]) -> dict[str, list[dict[str, Any
 def _store_signatures_and_lines(store: Store, cfg: Any, articles: list[dict[str, Any]]) -> None:
     sigs = minhash.signatures([a["text"] for a in articles], cfg["reuse.num_perm"], cfg["reuse.shingle_words"])
     line_rows: list[tuple[str, int, str]] = []
+    name_rows = [(name, a["id"]) for a in articles
+                 for name in event_names.proper_names(f"{a['title'] or ''}\n{a['text']}")]
     for article in articles:
         if article["outlet"]:
             hashes = {h for h, _, _ in align.line_spans(article["text"])}
@@ -175,6 +219,57 @@ def _store_signatures_and_lines(store: Store, cfg: Any, articles: list[dict[str,
         )
         if line_rows:
             conn.exec_driver_sql("INSERT OR IGNORE INTO reuse_lines VALUES (?,?,?)", line_rows)
+        if name_rows:
+            conn.exec_driver_sql("INSERT OR IGNORE INTO reuse_names(name, article_id) VALUES (?,?)", name_rows)
+
+
+def _backfill_names(store: Store) -> None:
+    """Stores made before names were kept (migration 0009) get the names of the articles
+    already processed, once, so that new articles can be compared with them."""
+    if store.scalar("SELECT EXISTS (SELECT 1 FROM reuse_names)") or not store.scalar(
+            "SELECT EXISTS (SELECT 1 FROM reuse_signatures)"):
+        return
+    done = [r["article_id"] for r in store.rows("SELECT article_id FROM reuse_signatures")]
+    for begin in range(0, len(done), BATCH):
+        rows = [(name, a["id"]) for a in store.articles(done[begin: begin + BATCH])
+                for name in event_names.proper_names(f"{a['title'] or ''}\n{a['text']}")]
+        with store.transaction() as conn:
+            if rows:
+                conn.exec_driver_sql("INSERT OR IGNORE INTO reuse_names(name, article_id) VALUES (?,?)", rows)
+
+
+def _shared_names(store: Store, cfg: Any, ids: Sequence[str]) -> tuple[dict[str, set[str]], set[str]]:
+    """(names of each of ``ids``, the subset of those names that are too common to count)."""
+    names: dict[str, set[str]] = defaultdict(set)
+    for row in store.rows("SELECT article_id, name FROM reuse_names WHERE article_id IN "
+                          "(SELECT value FROM json_each(:ids))", {"ids": _ids_json(ids)}):
+        names[row["article_id"]].add(row["name"])
+    every = sorted(set().union(*names.values())) if names else []
+    common = {
+        row["name"] for row in store.rows(
+            "SELECT n.name FROM reuse_names n JOIN articles a ON a.id = n.article_id AND a.status = 'live' "
+            "WHERE n.name IN (SELECT value FROM json_each(:names)) GROUP BY n.name HAVING COUNT(*) > :cap",
+            {"names": json.dumps(every), "cap": cfg["reuse.name_max_articles"]})
+    }
+    return names, common
+
+
+def _name_candidates(store: Store, cfg: Any, new_ids: set[str]) -> set[tuple[str, str]]:
+    """Pairs (one of them new) that share at least ``same_event_min_names`` names that are not
+    too common; the date window and the lead cosine are checked when the pair is verified."""
+    rows = store.rows(
+        "WITH counted AS (SELECT n.name FROM reuse_names n JOIN articles a ON a.id = n.article_id "
+        "  AND a.status = 'live' WHERE n.name IN (SELECT name FROM reuse_names WHERE article_id IN "
+        "  (SELECT value FROM json_each(:ids))) GROUP BY n.name HAVING COUNT(*) BETWEEN 2 AND :cap) "
+        "SELECT x.article_id AS a, y.article_id AS b FROM reuse_names x "
+        "JOIN reuse_names y ON y.name = x.name AND y.article_id != x.article_id "
+        "JOIN articles ay ON ay.id = y.article_id AND ay.status = 'live' "
+        "WHERE x.article_id IN (SELECT value FROM json_each(:ids)) AND x.name IN (SELECT name FROM counted) "
+        "GROUP BY x.article_id, y.article_id HAVING COUNT(*) >= :min",
+        {"ids": _ids_json(sorted(new_ids)), "cap": cfg["reuse.name_max_articles"],
+         "min": cfg["reuse.same_event_min_names"]},
+    )
+    return {(min(r["a"], r["b"]), max(r["a"], r["b"])) for r in rows}
 
 
 def _lexical_candidates(store: Store, cfg: Any, new_ids: set[str]) -> dict[tuple[str, str], float]:
@@ -201,10 +296,14 @@ def _lexical_candidates(store: Store, cfg: Any, new_ids: set[str]) -> dict[tuple
     }
 
 
-def _store_lead_vectors(store: Store, articles: list[dict[str, Any]]) -> None:
+def _lead_texts(store: Store, articles: list[dict[str, Any]]) -> list[str]:
     sentences = _sentences(store, [a["id"] for a in articles])
-    texts = [rewrite.lead_text(a["title"], [s["text"] for s in sentences.get(a["id"], [])]) for a in articles]
-    vectors = rewrite.embed_texts(texts)
+    return [rewrite.lead_text(a["title"], [s["text"] for s in sentences.get(a["id"], [])]) for a in articles]
+
+
+def _store_lead_vectors(store: Store, articles: list[dict[str, Any]]) -> None:
+    """MiniLM title+lead vectors of ``articles``."""
+    vectors = rewrite.embed_texts(_lead_texts(store, articles))
     with store.transaction() as conn:
         conn.exec_driver_sql(
             "INSERT INTO reuse_vectors(article_id, lead) VALUES (?, ?) "
@@ -213,14 +312,63 @@ def _store_lead_vectors(store: Store, articles: list[dict[str, Any]]) -> None:
         )
 
 
-def _lead_vectors(store: Store) -> tuple[list[str], np.ndarray]:
+def _store_static_vectors(store: Store, articles: list[dict[str, Any]]) -> None:
+    """Static (model2vec) title+lead vectors of ``articles``: the first pass."""
+    from .static_model import embed_static
+
+    vectors = embed_static(_lead_texts(store, articles))
+    with store.transaction() as conn:
+        conn.exec_driver_sql(
+            "INSERT OR REPLACE INTO reuse_static(article_id, vector) VALUES (?, ?)",
+            [(a["id"], rewrite.vectors_to_blob(v)) for a, v in zip(articles, vectors, strict=True)],
+        )
+
+
+def _first_pass_vectors(store: Store, cfg: Any) -> tuple[list[str], np.ndarray]:
+    """Title+lead vectors of every live article, by the first-pass model."""
+    if cfg["reuse.static_first_pass"]:
+        from .static_model import PCA_DIMS
+
+        table, column, dim = "reuse_static", "vector", PCA_DIMS
+    else:
+        table, column, dim = "reuse_vectors", "lead", 384
     rows = store.rows(
-        "SELECT v.article_id, v.lead FROM reuse_vectors v JOIN articles a ON a.id = v.article_id "
+        f"SELECT v.article_id, v.{column} AS v FROM {table} v JOIN articles a ON a.id = v.article_id "
         "WHERE a.status = 'live' ORDER BY v.article_id"
     )
     if not rows:
-        return [], np.zeros((0, 384), np.float32)
-    return [r["article_id"] for r in rows], rewrite.blob_to_vectors(b"".join(r["lead"] for r in rows))
+        return [], np.zeros((0, dim), np.float32)
+    return [r["article_id"] for r in rows], rewrite.blob_to_vectors(b"".join(r["v"] for r in rows), dim)
+
+
+def _lead_vectors(store: Store, ids: Sequence[str]) -> dict[str, np.ndarray]:
+    """MiniLM title+lead vectors of ``ids``, embedding (and storing) those not embedded yet."""
+    have = {
+        r["article_id"]: rewrite.blob_to_vectors(r["lead"])[0]
+        for r in store.rows("SELECT article_id, lead FROM reuse_vectors WHERE article_id IN "
+                            "(SELECT value FROM json_each(:ids))", {"ids": _ids_json(ids)})
+    }
+    missing = [a for a in ids if a not in have]
+    for begin in range(0, len(missing), BATCH):
+        batch = store.articles(missing[begin: begin + BATCH])
+        _store_lead_vectors(store, batch)
+        texts_vectors = store.rows(
+            "SELECT article_id, lead FROM reuse_vectors WHERE article_id IN (SELECT value FROM json_each(:ids))",
+            {"ids": _ids_json([a["id"] for a in batch])})
+        have.update({r["article_id"]: rewrite.blob_to_vectors(r["lead"])[0] for r in texts_vectors})
+    return have
+
+
+def _backfill_static(store: Store, cfg: Any) -> None:
+    """Articles compared before the static first pass existed (or with it turned off) get
+    their static vectors, so that new articles find them."""
+    if not (cfg["reuse.semantic"] and cfg["reuse.static_first_pass"]):
+        return
+    ids = [r["id"] for r in store.rows(
+        "SELECT a.id FROM articles a JOIN stage_done d ON d.article_id = a.id AND d.stage = 'reuse' "
+        "WHERE a.status = 'live' AND NOT EXISTS (SELECT 1 FROM reuse_static s WHERE s.article_id = a.id)")]
+    for begin in range(0, len(ids), BATCH):
+        _store_static_vectors(store, store.articles(ids[begin: begin + BATCH]))
 
 
 def _semantic_candidates(cfg: Any, ids: list[str], vectors: np.ndarray, new_ids: set[str]) -> set[tuple[str, str]]:
@@ -228,8 +376,11 @@ def _semantic_candidates(cfg: Any, ids: list[str], vectors: np.ndarray, new_ids:
     new_rows = [position[a] for a in sorted(new_ids) if a in position]
     if not new_rows:
         return set()
-    found = rewrite.nearest_articles(vectors[new_rows], vectors, cfg["reuse.lead_neighbours"] + 1,
-                                     cfg["reuse.lead_min_cosine"])
+    if cfg["reuse.static_first_pass"]:
+        k, min_cosine = cfg["reuse.static_neighbours"], cfg["reuse.static_min_cosine"]
+    else:
+        k, min_cosine = cfg["reuse.lead_neighbours"], cfg["reuse.lead_min_cosine"]
+    found = rewrite.nearest_articles(vectors[new_rows], vectors, k + 1, min_cosine)
     out = set()
     for q, s, _ in found:
         a, b = ids[new_rows[q]], ids[s]
@@ -286,6 +437,7 @@ def _verify_chunk(store: Store, cfg: Any, pairs: list[tuple[str, str]], jaccards
         if cfg["reuse.semantic"] and max(evidence.coverage_a, evidence.coverage_b) < cfg["reuse.copy_min_coverage"]:
             need_semantic.append((a_id, b_id))
     sentences = _sentences(store, ids)
+    names, common_names = _shared_names(store, cfg, ids)
     vectors = _sentence_vectors(store, sorted({x for p in need_semantic for x in p}), sentences) if need_semantic else {}
     decisions = []
     for (a_id, b_id), evidence in lexical.items():
@@ -309,12 +461,15 @@ def _verify_chunk(store: Store, cfg: Any, pairs: list[tuple[str, str]], jaccards
                 aligned_rows.append((sa["start"], sa["end"], sb["start"], sb["end"], f.cosine))
                 if _verbatim_share(sa, [(p.a_start, p.a_end) for p in evidence.passages]) < 0.5:
                     paraphrased += 1
+        shared = tuple(sorted((names.get(a_id, set()) & names.get(b_id, set())) - common_names))
         relation = decide_relation(cfg, evidence.coverage_a, evidence.coverage_b, lead_cos,
-                                   len(aligned_rows), share, order, paraphrased)
+                                   len(aligned_rows), share, order, paraphrased, len(shared),
+                                   days_between(articles[a_id]["published_at"], articles[b_id]["published_at"]))
         dir_, earlier, later = direction(a_id, articles[a_id]["published_at"], b_id, articles[b_id]["published_at"])
         decisions.append(PairDecision(
             a_id, b_id, relation, dir_, earlier, later, jaccards.get((a_id, b_id)), lead_cos, semantic,
             evidence.coverage_a, evidence.coverage_b, evidence.passages, tuple(aligned_rows), share, order,
+            shared if relation == "same-event" and shared else (),
         ))
     return decisions
 
@@ -345,10 +500,11 @@ def _write(store: Store, decisions: list[PairDecision]) -> int:
             conn.exec_driver_sql(
                 "INSERT INTO pairs(a_id, b_id, relation, direction, earlier_id, later_id, lexical_jaccard, "
                 "lead_cosine, semantic_score, coverage_a, coverage_b, verbatim_passages, aligned_sentences, "
-                "aligned_share, aligned_order, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "aligned_share, aligned_order, shared_names, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(d.a_id, d.b_id, d.relation, d.direction, d.earlier_id, d.later_id, d.lexical_jaccard,
                   d.lead_cosine, d.semantic_score, d.coverage_a, d.coverage_b, len(d.passages), len(d.aligned),
-                  d.aligned_share, d.aligned_order, now) for d in related],
+                  d.aligned_share, d.aligned_order, json.dumps(list(d.shared_names)) if d.shared_names else None,
+                  now) for d in related],
             )
             passage_rows = [
                 (d.a_id, d.b_id, "verbatim", p.a_start, p.a_end, p.b_start, p.b_end, p.score)
@@ -376,12 +532,17 @@ def run(ctx: StageContext) -> dict[str, Any]:
     if unsplit:
         raise StageError(f"{unsplit} live articles have no sentences yet: run the 'sentences' stage before 'reuse'.")
     new_ids = set(pending)
+    _backfill_names(store)
+    _backfill_static(store, cfg)
     ctx.progress.start("reuse: signatures and vectors", len(pending))
     for begin in range(0, len(pending), BATCH):
         batch = store.articles(pending[begin: begin + BATCH])
         _store_signatures_and_lines(store, cfg, batch)
         if cfg["reuse.semantic"]:
-            _store_lead_vectors(store, batch)
+            if cfg["reuse.static_first_pass"]:
+                _store_static_vectors(store, batch)
+            else:
+                _store_lead_vectors(store, batch)
         ctx.progress.advance(len(batch))
     ctx.progress.finish()
 
@@ -389,9 +550,15 @@ def run(ctx: StageContext) -> dict[str, Any]:
     candidates = set(jaccards)
     leads: dict[str, np.ndarray] = {}
     if cfg["reuse.semantic"]:
-        lead_ids, lead_matrix = _lead_vectors(store)
-        candidates |= _semantic_candidates(cfg, lead_ids, lead_matrix, new_ids)
-        leads = dict(zip(lead_ids, lead_matrix, strict=True))
+        first_ids, first_matrix = _first_pass_vectors(store, cfg)
+        semantic = _semantic_candidates(cfg, first_ids, first_matrix, new_ids) - candidates
+        names = _name_candidates(store, cfg, new_ids)
+        leads = _lead_vectors(store, sorted({x for pair in candidates | semantic | names for x in pair}))
+        if cfg["reuse.static_first_pass"]:
+            # The static model only proposes; MiniLM's title+lead cosine decides, as without it.
+            semantic = {(a, b) for a, b in semantic - names
+                        if float(leads[a] @ leads[b]) >= cfg["reuse.lead_min_cosine"]} | (semantic & names)
+        candidates |= semantic | names
     ordered = sorted(candidates)
     ctx.progress.start("reuse: verify pairs", len(ordered))
     related = 0

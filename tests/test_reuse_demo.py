@@ -57,10 +57,33 @@ def test_reuse_demo_directions(demo: dict[str, Any]) -> None:
             assert row["earlier_key"] == truth["from"], sorted(pair)
 
 
+# Same-event pairs with the Drunmoor reaction piece that the evidence does not reach: two share
+# one uncommon name and a topic (title+lead cosine 0.38 and 0.53); Baltline's page is undated, so
+# names count for nothing (cosine 0.69, under the 0.7 rule).
+KNOWN_MISSES = {
+    frozenset(("port-denial-apb", "port-reaction-drunmoor")),
+    frozenset(("port-partial-coastwatch", "port-reaction-drunmoor")),
+    frozenset(("port-rewrite-baltline", "port-reaction-drunmoor")),
+}
+
+
+def test_reuse_demo_relations_exact_but_known_misses(demo: dict[str, Any]) -> None:
+    got = {p: r["relation"] for p, r in demo["found"].items()}
+    want = {p: t["relation"] for p, t in demo["expected"].items()}
+    wrong = {tuple(sorted(p)): (want.get(p), got.get(p)) for p in set(got) | set(want)
+             if got.get(p) != want.get(p)}
+    assert set(map(frozenset, wrong)) == KNOWN_MISSES, wrong
+
+
+def test_reuse_demo_names_make_follow_ups_same_event(demo: dict[str, Any]) -> None:
+    row = demo["found"][frozenset(("election-gazette", "election-apb"))]
+    assert row["relation"] == "same-event"
+    assert {"ingrid holm", "green coalition"} <= set(json.loads(row["shared_names"]))
+
+
 @pytest.mark.xfail(strict=True, reason=(
-    "owed: same-event pairs with title+lead cosine 0.38-0.69 (below the 0.7 rule, which must keep "
-    "the seeds' Havice article apart at 0.64) and rewrites whose aligned order is 0.71-0.86 (below 0.9) "
-    "are not yet reproduced; see the README (text reuse section)"))
+    "owed: three same-event pairs with the Drunmoor reaction piece (KNOWN_MISSES): the stage's "
+    "evidence (title+lead cosine, aligned sentences, shared names of dated articles) does not reach them"))
 def test_reuse_demo_every_relation_exact(demo: dict[str, Any]) -> None:
     got = {p: r["relation"] for p, r in demo["found"].items()}
     want = {p: t["relation"] for p, t in demo["expected"].items()}

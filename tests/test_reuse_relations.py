@@ -90,3 +90,24 @@ def test_reuse_incremental_compares_new_with_stored(store: Store) -> None:
     before = store.rows("SELECT * FROM pairs")
     assert _run(store)["articles"] == 0  # idempotent
     assert store.rows("SELECT * FROM pairs") == before
+
+
+def test_reuse_names_make_same_event_only_close_in_time_and_subject() -> None:
+    cfg = Config()
+    base = dict(coverage_a=0.0, coverage_b=0.0, aligned=0, aligned_share=None, aligned_order=None)
+    assert reuse.decide_relation(cfg, lead_cosine=0.45, shared_names=2, days_apart=1, **base) == "same-event"
+    assert reuse.decide_relation(cfg, lead_cosine=0.45, shared_names=1, days_apart=1, **base) is None
+    assert reuse.decide_relation(cfg, lead_cosine=0.45, shared_names=3, days_apart=30, **base) is None
+    assert reuse.decide_relation(cfg, lead_cosine=0.2, shared_names=3, days_apart=0, **base) is None
+    # Undated: the same people recur in the news for years, so names alone say nothing.
+    assert reuse.decide_relation(cfg, lead_cosine=0.45, shared_names=2, days_apart=None, **base) is None
+
+
+def test_reuse_rewrite_needs_paraphrase_in_one_order() -> None:
+    cfg = Config()
+    # Six of seven aligned pairs in order, most of them paraphrased: a rewrite.
+    assert reuse.decide_relation(cfg, 0.24, 0.22, 0.88, 7, 0.875, 0.8571, paraphrased=5) == "rewrite"
+    # The same alignment inside copied paragraphs only: partial reuse.
+    assert reuse.decide_relation(cfg, 0.27, 0.28, 0.78, 5, 0.42, 1.0, paraphrased=1) == "partial"
+    # Three aligned pairs in no common order: independent reports.
+    assert reuse.decide_relation(cfg, 0.0, 0.0, 0.82, 3, 0.3, 0.6667, paraphrased=3) == "same-event"

@@ -35,9 +35,9 @@ def _seed_items(seeds_dir: Path, dated: bool) -> list[dict[str, Any]]:
     return items
 
 
-def _run(store: Store, items: list[dict[str, Any]]) -> list[str]:
+def _run(store: Store, items: list[dict[str, Any]], config: Config | None = None) -> list[str]:
     ids = add_articles(store, items)
-    ctx = StageContext(store, Config())
+    ctx = StageContext(store, config or Config())
     sentences.run(ctx)
     reuse.run(ctx)
     return ids
@@ -76,3 +76,12 @@ def test_reuse_seeds_direction_unknown_without_dates(store: Store, seeds_dir: Pa
     pair = store.rows("SELECT * FROM pairs")[0]
     assert pair["relation"] == "rewrite"
     assert (pair["direction"], pair["earlier_id"], pair["later_id"]) == ("unknown", None, None)
+
+
+def test_reuse_seeds_static_first_pass_finds_the_same_pair(store: Store, seeds_dir: Path) -> None:
+    """With the model2vec first pass, the seeds come out as without it: the static model only
+    proposes neighbours, MiniLM decides."""
+    rt, mosul, havice = _run(store, _seed_items(seeds_dir, dated=True), Config({"reuse.static_first_pass": True}))
+    pairs = store.rows("SELECT * FROM pairs")
+    assert [({p["a_id"], p["b_id"]}, p["relation"]) for p in pairs] == [({rt, mosul}, "rewrite")]
+    assert store.scalar("SELECT COUNT(*) FROM reuse_static") == 3
