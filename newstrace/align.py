@@ -188,3 +188,22 @@ def align_passages(text_a: str, text_b: str, *, skip_a: Sequence[tuple[int, int]
         round(len(covered_b) / len(b), 4) if len(b) else 0.0,
         len(a), len(b),
     )
+
+
+# A quotation: curly or straight double quotes, or guillemets, closed within the paragraph.
+_QUOTATION = re.compile(r"[\u201c\"][^\u201c\u201d\"\n]{2,}[\u201d\"]|\u00ab[^\u00bb\n]{2,}\u00bb")
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the quotations in ``text`` (marks included)."""
+    return [m.span() for m in _QUOTATION.finditer(text)]
+
+
+def unquoted_share(spans: Sequence[tuple[int, int]], quotes: Sequence[tuple[int, int]]) -> float:
+    """Share of the characters of ``spans`` that lie outside ``quotes`` (1.0 when empty)."""
+    total = sum(end - start for start, end in spans)
+    if total <= 0:
+        return 1.0
+    inside = sum(max(0, min(end, q_end) - max(start, q_start))
+                 for start, end in spans for q_start, q_end in quotes)
+    return max(0.0, 1.0 - inside / total)

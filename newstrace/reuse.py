@@ -20,7 +20,9 @@ Relation, first rule that holds (thresholds are the ``reuse.*`` settings below):
   shorter article's sentences), of which >= rewrite_min_paraphrased lie outside the verbatim
   passages. Checked before partial: independent renderings of one source share its quotes word
   for word, which alone would look like partial reuse;
-- partial: verbatim passages cover a real share of one article (>= partial_min_coverage);
+- partial: verbatim passages *outside quotations* cover a real share of one article
+  (>= partial_min_coverage). Two reports that quote the same statement word for word both took
+  it from the speaker; that is shared sourcing, not reuse of each other's text;
 - same-event: the title+leads are close (>= same_event_min_lead_cosine), or some sentences align
   (>= same_event_min_aligned and >= same_event_min_share), or the two name the same people and
   bodies (>= same_event_min_names proper names of two or more words, each in at most
@@ -130,10 +132,11 @@ def direction(a_id: str, pub_a: str | None, b_id: str, pub_b: str | None) -> tup
 def decide_relation(cfg: Any, coverage_a: float, coverage_b: float, lead_cosine: float | None,
                     aligned: int, aligned_share: float | None, aligned_order: float | None,
                     paraphrased: int | None = None, shared_names: int = 0,
-                    days_apart: float | None = None) -> str | None:
+                    days_apart: float | None = None, unquoted_coverage: float | None = None) -> str | None:
     """The relation rule of the module docstring, as a pure function of the evidence.
     ``paraphrased``: aligned pairs whose sentences lie mostly outside verbatim passages;
-    ``shared_names``: proper names (not too common) both carry; ``days_apart``: None if undated."""
+    ``shared_names``: proper names (not too common) both carry; ``days_apart``: None if undated;
+    ``unquoted_coverage``: the larger coverage counting only words outside quotations."""
     paraphrased = aligned if paraphrased is None else paraphrased
     coverage = max(coverage_a, coverage_b)
     if coverage >= cfg["reuse.copy_min_coverage"]:
@@ -146,7 +149,7 @@ def decide_relation(cfg: Any, coverage_a: float, coverage_b: float, lead_cosine:
     if (in_order >= cfg["reuse.rewrite_min_aligned"] and paraphrased >= cfg["reuse.rewrite_min_paraphrased"]
             and share >= cfg["reuse.rewrite_min_share"] and order >= cfg["reuse.rewrite_min_order"]):
         return "rewrite"
-    if coverage >= cfg["reuse.partial_min_coverage"]:
+    if (coverage if unquoted_coverage is None else unquoted_coverage) >= cfg["reuse.partial_min_coverage"]:
         return "partial"
     if lead_cosine is not None and lead_cosine >= cfg["reuse.same_event_min_lead_cosine"]:
         return "same-event"
@@ -462,9 +465,16 @@ def _verify_chunk(store: Store, cfg: Any, pairs: list[tuple[str, str]], jaccards
                 if _verbatim_share(sa, [(p.a_start, p.a_end) for p in evidence.passages]) < 0.5:
                     paraphrased += 1
         shared = tuple(sorted((names.get(a_id, set()) & names.get(b_id, set())) - common_names))
+        unquoted = max(
+            evidence.coverage_a * align.unquoted_share([(p.a_start, p.a_end) for p in evidence.passages],
+                                                       align.quoted_spans(articles[a_id]["text"])),
+            evidence.coverage_b * align.unquoted_share([(p.b_start, p.b_end) for p in evidence.passages],
+                                                       align.quoted_spans(articles[b_id]["text"])),
+        )
         relation = decide_relation(cfg, evidence.coverage_a, evidence.coverage_b, lead_cos,
                                    len(aligned_rows), share, order, paraphrased, len(shared),
-                                   days_between(articles[a_id]["published_at"], articles[b_id]["published_at"]))
+                                   days_between(articles[a_id]["published_at"], articles[b_id]["published_at"]),
+                                   unquoted)
         dir_, earlier, later = direction(a_id, articles[a_id]["published_at"], b_id, articles[b_id]["published_at"])
         decisions.append(PairDecision(
             a_id, b_id, relation, dir_, earlier, later, jaccards.get((a_id, b_id)), lead_cos, semantic,

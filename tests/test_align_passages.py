@@ -53,3 +53,14 @@ def test_align_skips_boilerplate_lines() -> None:
 def test_align_line_hash_ignores_case_and_typography() -> None:
     assert align.line_hash("Read more: “Daesh” — news") == align.line_hash("read MORE \"daesh\" - news")
     assert align.line_hash("  ...  ") is None
+
+
+def test_align_quoted_spans_and_unquoted_share() -> None:
+    from newstrace.align import quoted_spans, unquoted_share
+
+    text = 'He said: "We will never allow this to happen again" and left. \u00abNon\u00bb, she said.'
+    spans = quoted_spans(text)
+    assert [text[a:b] for a, b in spans] == ['"We will never allow this to happen again"', "\u00abNon\u00bb"]
+    assert unquoted_share([(0, len(text))], spans) < 0.5
+    assert unquoted_share([(0, 8)], spans) == 1.0
+    assert unquoted_share([], spans) == 1.0

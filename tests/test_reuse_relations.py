@@ -111,3 +111,22 @@ def test_reuse_rewrite_needs_paraphrase_in_one_order() -> None:
     assert reuse.decide_relation(cfg, 0.27, 0.28, 0.78, 5, 0.42, 1.0, paraphrased=1) == "partial"
     # Three aligned pairs in no common order: independent reports.
     assert reuse.decide_relation(cfg, 0.0, 0.0, 0.82, 3, 0.3, 0.6667, paraphrased=3) == "same-event"
+
+
+def test_reuse_shared_quotation_is_not_partial_reuse(store: Store) -> None:
+    """Two reports quoting one statement word for word both took it from the speaker."""
+    rng = random.Random(11)
+    statement = ("\u201cWe have received no request of any kind, and none would be approved without a full "
+                 "inspection of every single container that arrives at the port,\u201d")
+    first = _article(rng, 3) + f"\n{statement} the ministry said on Tuesday.\n" + _article(rng, 2)
+    second = _article(rng, 3) + f"\n{statement} a spokeswoman told reporters.\n" + _article(rng, 2)
+    copied = _article(rng, 8) + "\n" + first.split("\n")[0]
+    add_articles(store, [
+        {"text": first, "outlet": "a.com", "published": "2020-01-01T10:00:00+00:00"},
+        {"text": second, "outlet": "b.com", "published": "2020-01-01T12:00:00+00:00"},
+        {"text": copied, "outlet": "c.com", "published": "2020-01-02T12:00:00+00:00"},
+    ])
+    _run(store)
+    relations = sorted(r["relation"] for r in store.rows("SELECT relation FROM pairs"))
+    # first~copied share two unquoted paragraphs: partial. first~second share only the quote.
+    assert relations == ["partial"], relations
