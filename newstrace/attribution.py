@@ -472,13 +472,14 @@ def _best(model: Any, cands: Candidates, threshold: float) -> tuple[int, int] | 
 
 def model_spans(doc: Any, quotes: list[tuple[int, int]], model: Any) -> list[RuleItem]:
     """The learned model's attributions of one paragraph doc, in the rules' format."""
-    from .attribution_model import cue_features, cue_head, cue_runs
+    from .attribution_model import cue_features, cue_head, decode_cues
 
     rules = rule_spans(doc, quotes)
     feats = cue_features(doc, quotes, rule_cue_tokens(doc, rules), CUE_LEMMAS)
-    probs = [model.cue.prob(f) for f in feats]
+    tag_probs = model.cue_tag_probs(feats)
+    probs = [b + i for _, b, i in tag_probs]  # P(token is part of a cue)
     out: list[RuleItem] = []
-    cues = cue_runs(doc, probs, model.thresholds["cue"])
+    cues = decode_cues(doc, tag_probs)
     # A rule cue the tagger nearly accepts (", a source told RIA Novosti", which the parser hangs
     # on the noun) is kept: the tagger's features see that construction rarely in PolNeAR.
     for raw, _, _, _ in rules:

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from newstrace.attribution import extract_attributions, extract_many
-from newstrace.attribution_model import MODEL_PATH, AttributionModel, LinearModel, load_model
+from newstrace.attribution_model import (
+    CUE_TAGS,
+    MODEL_PATH,
+    AttributionModel,
+    LinearModel,
+    decode_cues,
+    load_model,
+)
 
 TEXT = (
     "The minister told reporters on Monday that the bridge would reopen in May.\n"
@@ -26,10 +33,11 @@ def nlp() -> Any:
 
 def test_attribution_model_is_packaged_and_small() -> None:
     assert MODEL_PATH.is_file(), "run `python bench/train_attribution.py` to build the model"
-    assert MODEL_PATH.stat().st_size < 2_000_000
+    assert MODEL_PATH.stat().st_size < 3_000_000
     model = load_model()
     assert model is not None
-    assert 0 < model.thresholds["cue"] < 1
+    assert set(model.cue_tags) == set(CUE_TAGS)
+    assert 0 < model.thresholds["source"] < 1
 
 
 def test_attribution_model_finds_sources_cues_and_contents(nlp: Any) -> None:
@@ -60,13 +68,30 @@ def test_attribution_model_rules_only_differs_from_model_path(nlp: Any) -> None:
     assert any(a.cue.text == "told" for a in rules)
 
 
+def test_attribution_model_decodes_multiword_cue_as_one_span(nlp: Any) -> None:
+    doc = nlp("The mayor said in a statement that taxes would rise. Nobody else spoke.")
+    words = [t.text for t in doc]
+    said, statement = words.index("said"), words.index("statement")
+    probs = [(0.9, 0.05, 0.05)] * len(doc)
+    probs[said] = (0.2, 0.7, 0.1)
+    for i in range(said + 1, statement + 1):
+        probs[i] = (0.45, 0.05, 0.5)  # each word alone is barely "inside": the sequence decides
+    assert decode_cues(doc, probs) == [(said, statement + 1)]
+    # An I with no B before it cannot open a cue, nor continue one into the next sentence.
+    probs = [(0.9, 0.05, 0.05)] * len(doc)
+    probs[words.index("Nobody")] = (0.3, 0.1, 0.6)
+    assert decode_cues(doc, probs) == []
+
+
 def test_attribution_model_save_is_byte_reproducible(tmp_path: Path) -> None:
-    model = AttributionModel(LinearModel(0.5, {"a": 1.0, "b": -2.0}), LinearModel(0.0, {}),
-                             LinearModel(-1.0, {"x": 0.25}), {"cue": 0.4, "source": 0.05, "content": 0.05})
+    tags = {"O": LinearModel(0.5, {"a": 1.0, "b": -2.0}), "B": LinearModel(-1.0, {}), "I": LinearModel(-2.0, {"a": 0.5})}
+    model = AttributionModel(tags, LinearModel(0.0, {}), LinearModel(-1.0, {"x": 0.25}), {"source": 0.05, "content": 0.05})
     first, second = tmp_path / "a.json.gz", tmp_path / "b.json.gz"
     model.save(first)
     model.save(second)
     assert first.read_bytes() == second.read_bytes()
     loaded = load_model.__wrapped__(first)
     assert loaded == model
-    assert loaded.cue.prob(["a"]) == pytest.approx(1 / (1 + 2.718281828459045 ** -1.5))
+    assert loaded.content.prob(["x"]) == pytest.approx(1 / (1 + 2.718281828459045 ** 0.75))
+    o, b, i = loaded.cue_tag_probs([["a"]])[0]
+    assert o + b + i == pytest.approx(1.0) and o > b > i
