@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from rich.table import Table
 
@@ -46,6 +48,9 @@ def pair_command(db: str, a: str, b: str, width: int) -> None:
         + (f" (mean cosine {pair['semantic_score']:.2f})" if pair["semantic_score"] is not None else "")
         + (f"; title+lead cosine {pair['lead_cosine']:.2f}" if pair["lead_cosine"] is not None else "")
     )
+    if pair.get("shared_names"):
+        names = ", ".join(json.loads(pair["shared_names"]))
+        console.print(f"people and bodies both name (within days of each other): {escape(names)}")
     table = Table(show_lines=True)
     for column in ("kind", "score", "A", "B"):
         table.add_column(column)

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from newstrace import reuse
+from newstrace.cli_reuse import pair_command
 from newstrace.config import Config
 from newstrace.ingest import ingest
 from newstrace.pipeline import StageContext, analyze
@@ -32,9 +34,10 @@ def demo(examples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         row["a_key"], row["b_key"] = ka, kb
         row["earlier_key"] = key[articles[row["earlier_id"]]["title"]] if row["earlier_id"] else None
         found[frozenset((ka, kb))] = row
+    db = store.path
     store.close()
     expected = {frozenset((p["from"], p["to"])): p for p in truth["pairs"]}
-    return {"found": found, "expected": expected}
+    return {"found": found, "expected": expected, "db": db}
 
 
 def test_reuse_demo_copies_and_partials_reproduced(demo: dict[str, Any]) -> None:
@@ -79,6 +82,10 @@ def test_reuse_demo_names_make_follow_ups_same_event(demo: dict[str, Any]) -> No
     row = demo["found"][frozenset(("election-gazette", "election-apb"))]
     assert row["relation"] == "same-event"
     assert {"ingrid holm", "green coalition"} <= set(json.loads(row["shared_names"]))
+    result = CliRunner().invoke(pair_command, ["--db", demo["db"], row["a_id"], row["b_id"]])
+    assert result.exit_code == 0, result.output
+    printed = " ".join(result.output.split())  # the console wraps long lines
+    assert "same-event" in printed and "ingrid holm" in printed
 
 
 @pytest.mark.xfail(strict=True, reason=(
