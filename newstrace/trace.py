@@ -4,7 +4,8 @@ Inside each story, claims from different articles that assert the same thing are
 a one-to-one alignment of each pair of articles' claims (sentence-embedding cosine, with
 lexical overlap as a floor so verbatim copies always align). Mutations are then read along
 the story's lineage: each article is compared with the article it derives from (its
-strongest directed reuse relation: copy, then partial, then rewrite), claim by claim. A change
+strongest directed reuse relation: copy, then partial, then rewrite), claim by claim, with the
+splits, merges and carried sentences of ``lineage.py`` taken into account. A change
 is typed from the claims' own evidence (normalised numbers, entities, hedges, certainty and
 attribution, as extracted by the ``claims`` stage), never from the wording alone. A mutation
 is *dangerous* when it makes a claim less traceable or more certain than the text it came
@@ -39,8 +40,12 @@ SETTINGS = (
             "Similarity an aligned pair of claims needs before its differences are typed as mutations."),
     Setting("trace.max_story_articles", 80,
             "Stories larger than this compare each article only with its lineage and the 20 earliest."),
-    Setting("trace.dropped_on_partial", False,
-            "Report claims dropped along a `partial` reuse edge (a partial copy drops most claims by design)."),
+    Setting("trace.dropped_on_partial", True,
+            "Report claims dropped along a `partial` reuse edge (only claims in `trace.added_dropped_scope`)."),
+    Setting("trace.added_dropped_scope", "story",
+            "Claims that count as added or dropped along a rewrite or partial edge: `story` (reported claims that "
+            "another article of the story also carries), `reported` (claims with a source) or `all`. Along a copy "
+            "every claim counts."),
 )
 
 #: How specific a source is; a drop in rank downstream is a weakened attribution.
@@ -79,6 +84,7 @@ class Claim:
     entities: frozenset[tuple[str, str]]  # (label, norm)
     start: int = 0  # offsets into the article's text
     end: int = 0
+    cited_outlet: str | None = None  # the outlet the claim is relayed through ("told RIA Novosti")
 
 
 @dataclass
@@ -141,6 +147,7 @@ def claim_from_row(row: dict[str, Any], attribution: dict[str, Any] | None) -> C
         numbers=tuple(sorted(numbers, key=lambda x: (x[0] is None, x[0] or 0, x[1], x[2]))),
         number_texts=tuple(number_texts), entities=entities,
         start=int(row.get("start") or 0), end=int(row.get("end") or 0),
+        cited_outlet=(attribution or {}).get("cited_outlet") or None,
     )
 
 
@@ -284,31 +291,38 @@ def normalise_variant(text: str) -> str:
 
 
 # -- mutations ---------------------------------------------------------------------------------
-def compare_claims(before: Claim, after: Claim) -> list[Mutation]:
-    """The typed changes from ``before`` (upstream) to ``after`` (downstream)."""
+def compare_claims(before: Claim, after: Claim, before_context: str = "") -> list[Mutation]:
+    """The typed changes from ``before`` (upstream) to ``after`` (downstream).
+
+    ``before_context``: the upstream article's whole text. An entity the downstream claim names
+    that the upstream article names elsewhere ("Arvenia's Port Maren" where the source said
+    "Arvenian authorities" a sentence earlier) is context moved into the claim, not a changed
+    entity.
+    """
     found: list[Mutation] = []
 
     def add(kind: str, **details: Any) -> None:
         found.append(Mutation(kind, before.article_id, after.article_id, before, after, details))
 
-    if (before.numbers or after.numbers) and before.numbers != after.numbers:
-        # A number that only one side states is rewording unless both sides state numbers.
-        if before.numbers and after.numbers:
-            add("number-changed", before=list(before.number_texts), after=list(after.number_texts))
-            found[-1].dangerous = _inflated(before.numbers, after.numbers)
-    before_entities: dict[str, set[str]] = defaultdict(set)
-    after_entities: dict[str, set[str]] = defaultdict(set)
-    for label, norm in before.entities:
-        before_entities[label].add(norm)
-    for label, norm in after.entities:
-        after_entities[label].add(norm)
-    after_text = after.text.lower()
-    before_text = before.text.lower()
-    for label in set(before_entities) & set(after_entities):
-        gone = {e for e in before_entities[label] - after_entities[label] if e not in after_text}
-        new = {e for e in after_entities[label] - before_entities[label] if e not in before_text}
-        if gone and new:
-            add("entity-changed", label=label, before=sorted(gone), after=sorted(new))
+    # A number is changed when the downstream claim states a quantity the upstream one does not.
+    # Only one side stating numbers is rewording; a downstream claim that keeps some of the
+    # upstream numbers and drops others ("38.1 and 9.5 percent" -> "38.1 percent") dropped a
+    # detail, it did not change a number.
+    if before.numbers and after.numbers and not set(after.numbers) <= set(before.numbers):
+        add("number-changed", before=list(before.number_texts), after=list(after.number_texts))
+        found[-1].dangerous = _inflated(before.numbers, after.numbers)
+    # Entities are compared across labels: the small NER model calls one port a FAC in one
+    # article and a PERSON in the next. A name still written somewhere in the other text (a
+    # demonym included: "Sildovian" / "Sildovia") is neither gone nor new.
+    after_words = _WORD.findall(after.text.lower())
+    before_words = _WORD.findall(f"{before.text} {before_context}".lower())
+    after_norms = {norm for _, norm in after.entities}
+    before_norms = {norm for _, norm in before.entities}
+    gone = {e for e in before_norms - after_norms if not _named_in(e, after_words)}
+    new = {e for e in after_norms - before_norms if not _named_in(e, before_words)}
+    if gone and new:
+        labels = sorted({label for label, norm in before.entities | after.entities if norm in gone | new})
+        add("entity-changed", label="/".join(labels), before=sorted(gone), after=sorted(new))
     removed = set(before.hedges) - set(after.hedges)
     added = set(after.hedges) - set(before.hedges)
     if removed and len(after.hedges) < len(before.hedges):
@@ -317,15 +331,16 @@ def compare_claims(before: Claim, after: Claim) -> list[Mutation]:
         add("hedge-added", hedges=sorted(added))
     b_rank = SOURCE_RANK.get(before.source_kind, 0)
     a_rank = SOURCE_RANK.get(after.source_kind, 0)
-    if before.source_kind != "none" and after.source_kind == "none":
+    if same_attribution_chain(before, after):
+        pass  # "a source told NNA" -> "NNA reported, citing a source": the same chain, told apart
+    elif before.source_kind != "none" and after.source_kind == "none":
         add("attribution-removed", before=before.source_kind, source=before.source_name)
     elif b_rank and a_rank and a_rank < b_rank:
         add("attribution-weakened", before=before.source_kind, after=after.source_kind,
             source_before=before.source_name, source_after=after.source_name)
     elif b_rank and a_rank and (
         before.source_kind != after.source_kind
-        or (_name(before.source_name) and _name(after.source_name)
-            and _name(before.source_name) != _name(after.source_name) and b_rank >= 2)
+        or (b_rank >= 2 and not same_source_name(before.source_name, after.source_name))
     ):
         add("attribution-changed", before=before.source_kind, after=after.source_kind,
             source_before=before.source_name, source_after=after.source_name)
@@ -359,8 +374,47 @@ def _inflated(before: tuple[tuple[float | None, str, str], ...], after: tuple[tu
     return approx_before and not approx_after
 
 
+_ENDINGS = frozenset({"n", "an", "ian", "ese", "i", "s", "es"})
+
+
+def _named_in(entity: str, words: Sequence[str]) -> bool:
+    """Every word of ``entity`` is written in ``words``, allowing a demonym's or plural's ending
+    ("Sildovia" / "Sildovian", "Arvenia" / "Arvenian")."""
+    def found(w: str) -> bool:
+        return any(t == w or (len(t) >= 4 and len(w) >= 4 and (t[len(w):] in _ENDINGS and t.startswith(w)
+                                                                 or w[len(t):] in _ENDINGS and w.startswith(t)))
+                   for t in words)
+    parts = _WORD.findall(entity.lower())
+    return bool(parts) and all(found(w) for w in parts)
+
+
 def _name(value: str | None) -> str:
     return normalise_variant(value or "")
+
+
+_NAME_FILLER = frozenset("the a an of at in for from by s".split())
+
+
+def same_source_name(a: str | None, b: str | None) -> bool:
+    """Two names of one source: every word of the shorter name begins a word of the longer one
+    ("Sorvik" / "Helena Sorvik", "Arvenia" / "Arvenian authorities"). Unknown names are not
+    evidence of a change."""
+    words_a = [w for w in _name(a).split() if w not in _NAME_FILLER]
+    words_b = [w for w in _name(b).split() if w not in _NAME_FILLER]
+    if not words_a or not words_b:
+        return True
+    short, long = sorted((words_a, words_b), key=len)
+    return all(any(w.startswith(s) for w in long) for s in short)
+
+
+def same_attribution_chain(before: Claim, after: Claim) -> bool:
+    """One side names the outlet the other side's source is relayed through: "a source told
+    Nordmere News Agency" and "the Nordmere News Agency reported, citing a source"."""
+    for x, y in ((before, after), (after, before)):
+        if (y.source_kind == "outlet" and x.cited_outlet and x.source_kind != "none"
+                and same_source_name(x.cited_outlet, y.source_name)):
+            return True
+    return False
 
 
 def pair_score(pair: dict[str, Any]) -> float:
@@ -429,13 +483,20 @@ def trace_story(
     reuse stage aligned them in context and in order (independent translations of one report
     say the same thing in words whose cosine alone is often below the threshold).
     """
+    from .lineage import Encoder, derivation_mutations  # lineage builds on this module's claims
+
     order = [a["id"] for a in articles]  # oldest first
     published = {a["id"]: a.get("published_at") for a in articles}
+    texts = {a["id"]: a.get("text") or "" for a in articles}
     cites: dict[str, set[str]] = {}
     for a in articles:
         wanted = {_name(o) for o in (cited_outlets or {}).get(a["id"], set())}
+        # An article that names another's outlet in its text ("... told Nordmere News Agency")
+        # cites it, whether or not the attribution stage tied a claim to that outlet.
+        mentioned = f" {_name(texts[a['id']])} "
         cites[a["id"]] = {b["id"] for b in articles if b["id"] != a["id"] and b.get("outlet")
-                          and _name(b["outlet"]) in wanted}
+                          and (_name(b["outlet"]) in wanted
+                               or (len(_name(b["outlet"])) >= 3 and f" {_name(b['outlet'])} " in mentioned))}
     parents = lineage_parents(pairs, published, cites)
     comparable: set[tuple[str, str]] = set()
     if len(order) <= config["trace.max_story_articles"]:
@@ -459,27 +520,16 @@ def trace_story(
             group_of[c.id] = g
             similarity_to_first[c.id] = 1.0 if index[c.id] == first else round(float(sims[first, index[c.id]]), 4)
     words = [content_words(c.text) for c in claims]
+    group_articles = {c.id: len({m.article_id for m in members}) for members in groups for c in members}
+    encoder = Encoder()
 
     mutations: list[Mutation] = []
     position = {a: k for k, a in enumerate(order)}
     for child, (parent, relation) in sorted(parents.items(), key=lambda kv: position.get(kv[0], 0)):
-        aligned = align_articles(claims, parent, child, sims=sims, threshold=threshold, lexical_threshold=lexical,
-                                 words=words)
-        parent_aligned = {i for i, _, _ in aligned}
-        child_aligned = {j for _, j, _ in aligned}
-        for i, j, similarity in aligned:
-            if similarity < config["trace.mutation_threshold"]:
-                continue  # the same claim, but too loosely aligned to type its differences
-            for m in compare_claims(claims[i], claims[j]):
-                m.details["relation"] = relation
-                mutations.append(m)
-        for j, c in enumerate(claims):
-            if c.article_id == child and j not in child_aligned:
-                mutations.append(Mutation("claim-added", parent, child, None, c, {"relation": relation}))
-        if relation != "partial" or config["trace.dropped_on_partial"]:
-            for i, c in enumerate(claims):
-                if c.article_id == parent and i not in parent_aligned:
-                    mutations.append(Mutation("claim-dropped", parent, child, c, None, {"relation": relation}))
+        mutations.extend(derivation_mutations(
+            claims, parent, child, relation, sims=sims, words=words, config=config,
+            parent_text=texts.get(parent, ""), child_text=texts.get(child, ""),
+            outlets={a["id"]: a.get("outlet") for a in articles}, group_articles=group_articles, encoder=encoder))
     for m in mutations:
         claim = m.to_claim or m.from_claim
         if claim is not None:
@@ -515,7 +565,7 @@ def _story_inputs(
     store: Store, story_id: str
 ) -> tuple[list[dict[str, Any]], list[Claim], list[dict[str, Any]], dict[str, set[str]], list[dict[str, Any]]]:
     articles = store.rows(
-        "SELECT a.id, a.title, a.outlet, a.published_at, a.url FROM story_articles s "
+        "SELECT a.id, a.title, a.outlet, a.published_at, a.url, a.text FROM story_articles s "
         "JOIN articles a ON a.id = s.article_id WHERE s.story_id = :s "
         "ORDER BY COALESCE(a.published_at, '9999'), a.id", {"s": story_id})
     ids = json.dumps([a["id"] for a in articles])
@@ -541,7 +591,7 @@ def _story_inputs(
 
 
 #: Bumped when tracing changes, so that stored traces are recomputed.
-TRACE_VERSION = 7
+TRACE_VERSION = 8
 
 
 def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]],

@@ -51,10 +51,11 @@ def test_demo_truth_pair_relations(report: TruthReport) -> None:
 
 
 def test_demo_truth_mutations_and_dangerous_flags(report: TruthReport) -> None:
-    assert report.mutations["recall"] >= 0.55
-    assert report.mutations["precision"] >= 0.45
+    # measured 0.857 / 0.857 (12 of 14 found, 2 extra; see BENCHMARKS.md, development figures)
+    assert report.mutations["recall"] >= 0.85
+    assert report.mutations["precision"] >= 0.85
     assert report.dangerous["recall"] == 1.0  # every dangerous mutation the truth plants is flagged
-    assert report.dangerous["precision"] >= 0.75  # measured: 3 of 4 flags right (see BENCHMARKS.md)
+    assert report.dangerous["precision"] == 1.0  # measured: 3 of 3 flags right
 
 
 def test_demo_truth_origin_is_the_anonymous_source_via_the_agency(report: TruthReport) -> None:
