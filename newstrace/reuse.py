@@ -28,8 +28,7 @@ Relation, first rule that holds (thresholds are the ``reuse.*`` settings below):
   bodies (>= same_event_min_names proper names of two or more words, each in at most
   name_max_articles articles), both dated and at most same_event_max_days apart (the same people
   recur in the news for years), with title+leads on one subject
-  (>= same_event_names_min_lead_cosine; with one shared name only,
-  >= same_event_one_name_min_lead_cosine): a reaction or a follow-up shares names, not sentences;
+  (>= same_event_names_min_lead_cosine): a reaction or a follow-up shares names, not sentences;
 - otherwise: unrelated (no row).
 Direction is earlier -> later by ``published_at``; a missing date, or two dates equal at the
 precision both give, is ``unknown``: never guessed.
@@ -89,8 +88,6 @@ SETTINGS = (
     Setting("reuse.same_event_min_share", 0.25, "same-event (by sentences): share of the shorter article aligned"),
     Setting("reuse.same_event_min_names", 2, "same-event (by names): proper names of 2+ words both articles carry"),
     Setting("reuse.same_event_names_min_lead_cosine", 0.35, "same-event (by names): title+lead cosine at least this"),
-    Setting("reuse.same_event_one_name_min_lead_cosine", 0.5,
-            "same-event (by names): with one shared name only, title+lead cosine at least this"),
     Setting("reuse.same_event_max_days", 7, "same-event (by names): dated articles at most this many days apart"),
     Setting("reuse.name_max_articles", 200, "a name in more live articles than this is too common to tell events apart"),
 )
@@ -158,11 +155,10 @@ def decide_relation(cfg: Any, coverage_a: float, coverage_b: float, lead_cosine:
         return "same-event"
     if aligned >= cfg["reuse.same_event_min_aligned"] and share >= cfg["reuse.same_event_min_share"]:
         return "same-event"
-    if days_apart is not None and days_apart <= cfg["reuse.same_event_max_days"] and lead_cosine is not None:
-        if shared_names >= cfg["reuse.same_event_min_names"] and lead_cosine >= cfg["reuse.same_event_names_min_lead_cosine"]:
-            return "same-event"
-        if shared_names >= 1 and lead_cosine >= cfg["reuse.same_event_one_name_min_lead_cosine"]:
-            return "same-event"
+    if (shared_names >= cfg["reuse.same_event_min_names"]
+            and days_apart is not None and days_apart <= cfg["reuse.same_event_max_days"]
+            and lead_cosine is not None and lead_cosine >= cfg["reuse.same_event_names_min_lead_cosine"]):
+        return "same-event"
     return None
 
 
