@@ -1,6 +1,6 @@
 """Claim matching benchmark: newstrace's Matcher against plain BM25 on CLEF CheckThat! data.
 
-    python bench/claim_matching.py [--quick] [--fit-default] [--cache DIR]
+    python bench/claim_matching.py [--quick] [--tune] [--speed] [--fit-default] [--cache DIR]
 
 Reports MAP@1, MAP@5, recall@k and queries/s on
   * CLEF 2020 task 2 test (200 tweets, 10,375 Snopes claims); re-ranker fitted on 2020
@@ -31,7 +31,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from newstrace.matching import FactCheckDoc, Matcher, clean_query, default_cache_dir  # noqa: E402
+from newstrace.matching import (  # noqa: E402
+    FactCheckDoc,
+    Matcher,
+    clean_query,
+    default_cache_dir,
+    embedded_tweet_date,
+)
 
 DATA = REPO.parent / "shared" / "data"
 Split = tuple[list[str], list[str], list[set[str]]]  # query ids, texts, gold fact-check ids
@@ -64,13 +70,27 @@ def load_clef2020(data: Path) -> tuple[list[FactCheckDoc], dict[str, Split]]:
     return docs, splits
 
 
+def _snopes_date(value: str | None) -> str | None:
+    from datetime import datetime
+
+    try:
+        return datetime.strptime((value or "").strip(), "%d %B %Y").date().isoformat()
+    except ValueError:
+        return None
+
+
+def _dates(texts: list[str]) -> list[str | None]:
+    """Query dates: the date of the embedded tweet's trailer, as a user would pass a post's date."""
+    return [embedded_tweet_date(t) for t in texts]
+
+
 def load_clef2022(data: Path) -> tuple[list[FactCheckDoc], dict[str, Split]]:
     root = data / "clef2022-claim-retrieval"
     docs = []
     with open(root / "vclaims.jsonl", encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
-            docs.append(FactCheckDoc(rec["vclaim_id"], rec["vclaim"], rec["title"]))
+            docs.append(FactCheckDoc(rec["vclaim_id"], rec["vclaim"], rec["title"], _snopes_date(rec.get("date"))))
     train_dev = {r[0]: r[1] for r in _tsv(root / "training_data" / "CT2022-Task2A-EN-Train-Dev_Queries.tsv")}
     test = {r[0]: r[1] for r in _tsv(root / "dev-test_data" / "CT2022-Task2A-EN-Dev-Test_Queries.tsv")}
     return docs, {
@@ -135,21 +155,25 @@ def run_dataset(name: str, docs: list[FactCheckDoc], splits: dict[str, Split], c
     train_q = splits["train"][1] + splits["dev"][1]
     train_g = splits["train"][2] + splits["dev"][2]
     reranker = matcher.fit(train_q, train_g, fitted_on=f"{name} train+dev", l2=l2,
-                           query_vecs=matcher.embed_queries(train_q, cache))
+                           query_vecs=matcher.embed_queries(train_q, cache), query_dates=_dates(train_q))
     _, test_q, test_g = splits["test"]
+    test_dates = _dates(test_q)
 
-    ranked, ours_s = timed(lambda: matcher.rank(test_q, k=20), runs)
+    undated, _ = timed(lambda: matcher.rank(test_q, k=20), 1)
+    ranked, ours_s = timed(lambda: matcher.rank(test_q, k=20, query_dates=test_dates), runs)
     ours = evaluate([[m.factcheck_id for m in r] for r in ranked], test_g)
     top1 = [(r[0].matched, r[0].factcheck_id in g) for r, g in zip(ranked, test_g, strict=True)]
     matched = [c for m, c in top1 if m]
     # The same queries with their fact-checks hidden: whatever is "matched" now is wrong.
-    hidden = matcher.rank(test_q, k=1, exclude=matcher.with_identical(test_g))
+    hidden = matcher.rank(test_q, k=1, exclude=matcher.with_identical(test_g), query_dates=test_dates)
     false_when_hidden = sum(r[0].matched for r in hidden)
     ours["matched_share"] = len(matched) / len(top1)
     ours["matched_precision"] = sum(matched) / len(matched) if matched else float("nan")
     ours["false_match_share_hidden"] = false_when_hidden / len(hidden)
     ours["matched_precision_both"] = sum(matched) / max(1, len(matched) + false_when_hidden)
     ours["queries_per_s"] = len(test_q) / ours_s
+    ours["dated_queries"] = sum(d is not None for d in test_dates)
+    without_dates = evaluate([[m.factcheck_id for m in r] for r in undated], test_g)
 
     bm25 = PlainBM25(docs)
     bm_ranked, bm_s = timed(lambda: bm25.rank(test_q), runs)
@@ -158,8 +182,9 @@ def run_dataset(name: str, docs: list[FactCheckDoc], splits: dict[str, Split], c
     # The same BM25 on cleaned queries, to show what cleaning alone is worth.
     cleaned = evaluate(bm25.rank([clean_query(q) for q in test_q]), test_g)
     return {"dataset": name, "claims": len(docs), "test_queries": len(test_q), "build_s": build_s,
-            "ours": ours, "bm25": base, "bm25_cleaned": cleaned, "threshold": reranker.threshold,
-            "reranker": reranker}
+            "ours": ours, "ours_undated": without_dates, "bm25": base, "bm25_cleaned": cleaned,
+            "threshold": reranker.threshold, "reranker": reranker,
+            "dated_threshold": matcher.dated_reranker.threshold if matcher.dated_reranker else None}
 
 
 def duplicate_tolerant(docs: list[FactCheckDoc], ranked: list[list[str]], gold: list[set[str]]) -> dict[str, float]:
@@ -184,13 +209,15 @@ def tune(docs: list[FactCheckDoc], splits: dict[str, Split], cache: Path) -> Non
     for n in (20,):
         matcher.candidates_per_retriever = n
         for l2 in (1.0, 10.0):
-            matcher.fit(splits["train"][1], splits["train"][2], l2=l2, query_vecs=train_vecs)
-            ranked = matcher.rank(splits["dev"][1], k=5, query_vecs=dev_vecs)
+            matcher.fit(splits["train"][1], splits["train"][2], l2=l2, query_vecs=train_vecs,
+                        query_dates=_dates(splits["train"][1]))
+            ranked = matcher.rank(splits["dev"][1], k=5, query_vecs=dev_vecs, query_dates=_dates(splits["dev"][1]))
             ids = [[m.factcheck_id for m in r] for r in ranked]
             scores = evaluate(ids, splits["dev"][2])
             tolerant = duplicate_tolerant(docs, ids, splits["dev"][2])
             hidden = matcher.rank(splits["dev"][1], k=1, query_vecs=dev_vecs,
-                                  exclude=matcher.with_identical(splits["dev"][2]))
+                                  exclude=matcher.with_identical(splits["dev"][2]),
+                                  query_dates=_dates(splits["dev"][1]))
             flagged = [r[0].matched for r in ranked]
             right = sum(m and r[0].factcheck_id in g for m, r, g in zip(flagged, ranked, splits["dev"][2], strict=True))
             false_hidden = sum(r[0].matched for r in hidden)
@@ -201,14 +228,50 @@ def tune(docs: list[FactCheckDoc], splits: dict[str, Split], cache: Path) -> Non
     matcher.candidates_per_retriever = 20
 
 
+def speed_settings(docs: list[FactCheckDoc], splits: dict[str, Split], cache: Path, runs: int = 5) -> None:
+    """Query batch size and torch threads, before (batch 128, a thread per core) and after
+    (QUERY_BATCH_SIZE, QUERY_THREADS), interleaved in one process so that load hits all alike."""
+    import os
+
+    import torch
+
+    import newstrace.matching as matching
+
+    matcher = Matcher.build(docs, cache_dir=cache)
+    queries = splits["test"][1]
+    matcher.rank(queries[:5])
+    chosen = (matching.QUERY_BATCH_SIZE, matching.QUERY_THREADS)
+    settings = [(128, os.cpu_count() or 1), (16, os.cpu_count() or 1), (128, 1), chosen]
+    walls: dict[tuple[int, int], list[float]] = defaultdict(list)
+    cpus: dict[tuple[int, int], list[float]] = defaultdict(list)
+    print(f"load average at start {os.getloadavg()[0]:.1f}")
+    for _ in range(runs):
+        for batch, threads in dict.fromkeys(settings):
+            matching.QUERY_BATCH_SIZE, matching.QUERY_THREADS = batch, threads
+            start, cpu = time.perf_counter(), time.process_time()
+            matcher.rank(queries, k=20)
+            walls[(batch, threads)].append(time.perf_counter() - start)
+            cpus[(batch, threads)].append(time.process_time() - cpu)
+    matching.QUERY_BATCH_SIZE, matching.QUERY_THREADS = chosen
+    for key in dict.fromkeys(settings):
+        print(f"  batch {key[0]:3d}, {key[1]} thread(s): {len(queries) / statistics.median(walls[key]):6.1f} q/s "
+              f"(median of {runs}), {statistics.median(cpus[key]):.2f} CPU-s")
+    print(f"load average at end {os.getloadavg()[0]:.1f}; torch threads restored to {torch.get_num_threads()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="CLEF 2020 only, one timing run")
     parser.add_argument("--tune", action="store_true", help="print dev-split choices (fit on train)")
     parser.add_argument("--fit-default", action="store_true", help="print the packaged re-ranker")
+    parser.add_argument("--speed", action="store_true", help="query batch size and threads, before and after, "
+                        "on CLEF 2022 dev-test")
     parser.add_argument("--cache", type=Path, default=default_cache_dir(), help="embedding cache folder")
     parser.add_argument("--l2", type=float, default=1.0)
     args = parser.parse_args()
+    from newstrace.models import sentence_encoder
+
+    sentence_encoder()  # loaded before any timing
     if not (DATA / "clef2020-claim-retrieval").is_dir():
         sys.exit(f"The CLEF data is not at {DATA}: check out ../shared beside the repo.")
     sets = [("CLEF 2020 test", load_clef2020)]
@@ -220,27 +283,42 @@ def main() -> None:
         queries = splits["train"][1] + splits["dev"][1]
         model = matcher.fit(queries, splits["train"][2] + splits["dev"][2],
                             fitted_on="CLEF 2022 2A-EN train+dev", l2=args.l2,
-                            query_vecs=matcher.embed_queries(queries, args.cache))
-        print(json.dumps(model.as_dict(), indent=1))
+                            query_vecs=matcher.embed_queries(queries, args.cache), query_dates=_dates(queries))
+        print("DEFAULT_RERANKER =", json.dumps(model.as_dict(), indent=1))
+        if matcher.dated_reranker is not None:
+            print("DEFAULT_DATED_RERANKER =", json.dumps(matcher.dated_reranker.as_dict(), indent=1))
+        return
+    if args.speed:
+        speed_settings(*load_clef2022(DATA), args.cache)
         return
     if args.tune:
         for name, loader in sets:
             print(name.replace(" test", "").replace(" dev-test", ""), "tuning:")
             tune(*loader(DATA), args.cache)
         return
+    import os
+
+    from newstrace.matching import QUERY_BATCH_SIZE, QUERY_THREADS
+
     print("Claim matching, on a shared 2-core CPU; speed = median of "
-          f"{1 if args.quick else 3} runs, query embedding included.\n")
+          f"{1 if args.quick else 3} runs, query embedding included (batches of {QUERY_BATCH_SIZE}, "
+          f"{QUERY_THREADS} torch thread(s)); load average at start {os.getloadavg()[0]:.1f}.\n")
     for name, loader in sets:
         docs, splits = loader(DATA)
         res = run_dataset(name, docs, splits, args.cache, 1 if args.quick else 3, args.l2)
-        print(f"{name}: {res['test_queries']} queries, {res['claims']} fact-checks "
+        print(f"{name}: load average now {os.getloadavg()[0]:.1f}; {res['test_queries']} queries, {res['claims']} fact-checks "
               f"(index built in {res['build_s']:.1f} s, embeddings cached)")
-        for label, key in (("newstrace", "ours"), ("plain BM25", "bm25"), ("BM25, cleaned q", "bm25_cleaned")):
+        print(f"  (newstrace: {res['ours']['dated_queries']} of {res['test_queries']} queries carry a tweet date; "
+              "'no dates' ranks every query with the undated model)")
+        for label, key in (("newstrace", "ours"), ("  no dates", "ours_undated"), ("plain BM25", "bm25"),
+                           ("BM25, cleaned q", "bm25_cleaned")):
             s = res[key]
             qps = f"  {s['queries_per_s']:7.1f} q/s" if "queries_per_s" in s else ""
             print(f"  {label:16s} MAP@1 {s['MAP@1']:.3f}  MAP@5 {s['MAP@5']:.3f}  R@1 {s['R@1']:.3f}  "
                   f"R@5 {s['R@5']:.3f}  R@10 {s['R@10']:.3f}  R@20 {s['R@20']:.3f}{qps}")
         o = res["ours"]
+        if res["dated_threshold"] is not None:
+            print(f"  dated model's matched threshold {res['dated_threshold']:.3f}")
         print(f"  matched threshold {res['threshold']:.3f} (calibrated on train+dev by 2-fold cross-fitting):"
               f" {o['matched_share']:.1%} of test queries matched, top-1 right for {o['matched_precision']:.3f}"
               f" of them;\n  with each query's fact-check hidden, {o['false_match_share_hidden']:.1%} are"

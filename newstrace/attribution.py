@@ -351,14 +351,14 @@ def _source_words(doc: Any, rng: tuple[int, int]) -> tuple[list[tuple[str, str, 
 def _propn_names(doc: Any, rng: tuple[int, int]) -> list[str]:
     """Names the NER missed or mislabelled: a run of two or more capitalised proper nouns that is
     the head of the span or stands in apposition to a role ("Heytem Haşim Muhtaroğlu, head of
-    ...")."""
-    from .attribution_sources import ROLE_EXPERT, ROLE_OFFICIAL, ROLE_WITNESS
+    ..."), follows a role noun as its title ("analyst Helena Sorvik", which the small model
+    calls an ORG), or opens a "who" clause ("Helena Sorvik, who teaches ..."): English uses
+    "who" for people, "which" for organisations."""
+    from .attribution_sources import ORG_HEADS, ROLE_EXPERT, ROLE_OFFICIAL, ROLE_WITNESS
 
     roles = ROLE_OFFICIAL | ROLE_EXPERT | ROLE_WITNESS
     span = doc[rng[0]:rng[1]]
     has_role = any(t.lower_ in roles for t in span)
-    if not has_role:
-        return []
     runs: list[list[Any]] = []
     for t in span:
         if t.pos_ == "PROPN" and t.text[:1].isupper() and t.ent_type_ not in ("GPE", "NORP") and canonical_outlet(t.text) is None:
@@ -370,9 +370,15 @@ def _propn_names(doc: Any, rng: tuple[int, int]) -> list[str]:
         last = run[-1]
         if len(run) < 2:
             continue
+        who_clause = any(c.dep_ == "relcl" and any(g.lower_ == "who" and g.dep_ in ("nsubj", "nsubjpass")
+                                                   for g in c.children) for c in last.children)
+        if not (has_role or who_clause):
+            continue
         heads_span = last.dep_ in ("nsubj", "nsubjpass", "pobj", "ROOT") and last.ent_type_ != "ORG"
         has_role_appos = any(c.dep_ == "appos" and c.lower_ in roles for c in last.children)
-        if heads_span or has_role_appos:
+        title = doc[run[0].i - 1] if run[0].i > span.start else None
+        titled = title is not None and title.pos_ == "NOUN" and title.lower_ in roles - ORG_HEADS
+        if heads_span or has_role_appos or titled or who_clause:
             return [" ".join(t.text for t in run)]
     return []
 

@@ -3,7 +3,7 @@
 A source span ("a military-diplomatic source", "Political analyst Alexander Perendzhiev",
 "RIA Novosti", "the report") is classified from its words, not from a model: the outlet table
 and spaCy's entity labels say outlet / organisation / person, role nouns say official / expert /
-witness, anonymity markers ("source", "unnamed", "officials familiar with") say anonymous.
+witness (or an academic affiliation says expert), anonymity markers ("source", "unnamed", "officials familiar with") say anonymous.
 Back-references ("he", "the source", a bare surname) resolve to the nearest earlier mention in
 the same article, so that the canonical name is stored with every attribution.
 
@@ -76,6 +76,10 @@ ROLE_EXPERT = frozenset(
     "historian pundit commentator observer strategist pollster specialist lecturer fellow "
     "academic political-scientist consultant".split()
 )
+#: Words (lemmas) that make a named person without a role noun an expert: an academic
+#: affiliation or occupation ("Helena Sorvik, who teaches maritime law at the University of
+#: Castrell"). A role noun, when there is one, decides first ("president of the university").
+EXPERT_AFFILIATIONS = frozenset("university institute college academy teach lecture research".split())
 ROLE_WITNESS = frozenset("witness witnesses eyewitness eyewitnesses resident residents survivor "
                          "survivors bystander local locals onlooker".split())
 ANONYMOUS_HEADS = frozenset("source sources insider insiders".split())
@@ -234,6 +238,8 @@ def classify_source(words: list[tuple[str, str, str, str]], person_names: list[s
             if first in ROLE_WITNESS:
                 return SourceInfo("named-witness", role, name, None, False)
             return SourceInfo("named-official", role, name, None, False)
+        if any(w in EXPERT_AFFILIATIONS for w in lowers):
+            return SourceInfo("named-expert", None, name, None, False)
         return SourceInfo("named-person", None, name, None, False)
     if outlet is not None and not anonymous:
         return SourceInfo("outlet", None, outlet, outlet, False)

@@ -6,7 +6,9 @@ source said"), or a whole sentence that no one is said to have said (``source_ki
 Each carries its hedges (``hedges``; the cue of its attribution counts: "..., he claimed"), a
 certainty, its numbers as (value, unit, modifier) (``quantities``) and its named entities with
 a light norm (IS / ISIS / ISIL / Daesh → Islamic State). Check-worthiness is a transparent score
-from that evidence: numbers, named entities, event and accusation verbs and predictions raise
+from that evidence: numbers, named entities, dates (a year, or a day of a month: a dated
+statement can be checked against the record, and news background such as "stored there since a
+2022 raid" often has nothing else to score), event and accusation verbs and predictions raise
 it; questions and very short sentences lower it. Claims under
 ``attribution.min_checkworthiness`` are not stored.
 """
@@ -23,7 +25,7 @@ from .attribution_sources import corpus_outlets, normalise_entity
 from .errors import InputError
 from .hedges import Hedge, certainty, find_hedges
 from .pipeline import StageContext
-from .quantities import Quantity, find_quantities
+from .quantities import Quantity, find_dates, find_quantities
 from .sentences import split_sentences
 from .store import Store
 
@@ -67,11 +69,12 @@ class Claim:
         }
 
 
-def checkworthiness(text: str, numbers: int, entities: int, attributed: bool) -> float:
+def checkworthiness(text: str, numbers: int, entities: int, attributed: bool, dates: int = 0) -> float:
     """A transparent 0..1 score; see the module docstring for the evidence."""
     words = len(text.split())
     score = 0.2
     score += 0.25 if numbers else 0.0
+    score += 0.15 if dates else 0.0
     score += 0.15 if entities else 0.0
     score += 0.1 if entities >= 2 else 0.0
     score += 0.15 if EVENT_WORDS.search(text) else 0.0
@@ -132,7 +135,8 @@ def extract_claims(text: str, attributions: list[Attribution], parsed: list[tupl
             numbers = find_quantities(text, a, b)
             ents = [{"text": t, "label": label, "norm": normalise_entity(t)}
                     for s, e, t, label in entities if a <= s and e <= b]
-            score = checkworthiness(text[a:b], len(numbers), len({e["norm"] for e in ents}), att is not None)
+            score = checkworthiness(text[a:b], len(numbers), len({e["norm"] for e in ents}), att is not None,
+                                    dates=len(find_dates(text, a, b)))
             if score < min_checkworthiness:
                 continue
             claims.append(Claim(

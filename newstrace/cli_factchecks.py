@@ -24,7 +24,8 @@ def factchecks_group() -> None:
 @handle_errors
 def import_cmd(db: str, files: tuple[str, ...]) -> None:
     """Import ClaimReview JSON-LD (or HTML pages carrying it), Fact Check Tools API responses,
-    EUvsDisinfo case lists and CLEF claim sets. Re-importing a file changes nothing."""
+    EUvsDisinfo case lists (and their publications_*.csv, whose pages become the cases' listed
+    appearances) and CLEF claim sets. Re-importing a file changes nothing."""
     with open_store(db) as store:
         summary = import_files(store, list(files))
     console.print(
@@ -34,7 +35,10 @@ def import_cmd(db: str, files: tuple[str, ...]) -> None:
         err_console.print(f"  rejected {n}: {escape(reason)}")
 
 
-def _read_queries(path: str | None) -> list[tuple[str, str]]:
+def _read_queries(path: str | None) -> list[tuple[str, str, str | None]]:
+    """(id, text, ISO date or None) per line: `id<TAB>text`, optionally `<TAB>YYYY-MM-DD`."""
+    from .matching import day_number
+
     stream = open(path, encoding="utf-8") if path and path != "-" else sys.stdin  # noqa: SIM115
     try:
         queries = []
@@ -45,12 +49,15 @@ def _read_queries(path: str | None) -> list[tuple[str, str]]:
             qid, tab, text = line.partition("\t")
             if not tab:
                 qid, text = str(line_no), line
-            queries.append((qid, text))
+            body, tab, last = text.rpartition("\t")
+            date = last.strip() if tab and day_number(last.strip()) == day_number(last.strip()) else None
+            queries.append((qid, body if date else text, date))
     finally:
         if stream is not sys.stdin:
             stream.close()
     if not queries:
-        raise InputError("No queries given: pass a file of `id<TAB>text` lines, or pipe them on stdin.")
+        raise InputError("No queries given: pass a file of `id<TAB>text` lines (optionally `<TAB>YYYY-MM-DD`), "
+                         "or pipe them on stdin.")
     return queries
 
 
@@ -62,15 +69,18 @@ def _read_queries(path: str | None) -> list[tuple[str, str]]:
               help="tsv: the CLEF run format (qid Q0 factcheck_id rank score tag); json: with the fact-checks.")
 @handle_errors
 def match_cmd(db: str, queries: str | None, k: int, fmt: str) -> None:
-    """Rank the stored fact-checks for query texts (a file of `id<TAB>text` lines, or stdin)."""
-    pairs = _read_queries(queries)
+    """Rank the stored fact-checks for query texts (a file of `id<TAB>text` lines, or stdin).
+    A third field `YYYY-MM-DD`, the date the text was posted, lets the dated re-ranker weigh the
+    fact-checks' dates."""
+    rows = _read_queries(queries)
     with open_store(db, must_exist=True) as store:
-        ranked = match_texts(store, [t for _, t in pairs], k=k)
+        ranked = match_texts(store, [t for _, t, _ in rows], k=k, dates=[d for _, _, d in rows])
     if fmt == "json":
-        out = [{"id": qid, "text": text, "matches": matches} for (qid, text), matches in zip(pairs, ranked, strict=True)]
+        out = [{"id": qid, "text": text, "date": date, "matches": matches}
+               for (qid, text, date), matches in zip(rows, ranked, strict=True)]
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
-    for (qid, _), matches in zip(pairs, ranked, strict=True):
+    for (qid, _, _), matches in zip(rows, ranked, strict=True):
         for m in matches:
             click.echo(f"{qid}\tQ0\t{m['factcheck_id']}\t{m['rank']}\t{m['score']:.6f}\tnewstrace")
 

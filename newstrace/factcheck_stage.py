@@ -60,18 +60,20 @@ def store_matcher(store: Store, reranker: Reranker | None = None) -> Matcher:
                          "`newstrace factchecks import FILE`.")
     _ensure_embeddings(store)
     rows = store.rows(
-        "SELECT f.id, f.claim, f.title, e.claim_vec, e.title_vec FROM factchecks f "
+        "SELECT f.id, f.claim, f.title, f.published_at, e.claim_vec, e.title_vec FROM factchecks f "
         "JOIN factcheck_embeddings e ON e.factcheck_id = f.id ORDER BY f.id")
-    docs = [FactCheckDoc(r["id"], r["claim"], r["title"]) for r in rows]
+    docs = [FactCheckDoc(r["id"], r["claim"], r["title"], r["published_at"]) for r in rows]
     claim_vecs = np.vstack([np.frombuffer(r["claim_vec"], np.float32) for r in rows])
     title_vecs = np.vstack([np.frombuffer(r["title_vec"], np.float32) for r in rows])
     return Matcher.build(docs, reranker=reranker or default_reranker(), embeddings=(claim_vecs, title_vecs))
 
 
-def match_texts(store: Store, texts: list[str], *, k: int = 5) -> list[list[dict[str, Any]]]:
-    """Rank the stored fact-checks for free texts; each match as a dict with the fact-check."""
+def match_texts(store: Store, texts: list[str], *, k: int = 5,
+                dates: list[str | None] | None = None) -> list[list[dict[str, Any]]]:
+    """Rank the stored fact-checks for free texts (with their ISO dates, where known, which the
+    dated re-ranker weighs against the fact-checks' dates); each match as a dict with the fact-check."""
     matcher = store_matcher(store)
-    ranked = matcher.rank(texts, k=k)
+    ranked = matcher.rank(texts, k=k, query_dates=dates)
     ids = sorted({m.factcheck_id for r in ranked for m in r})
     info = {r["id"]: r for r in store.rows(
         "SELECT id, claim, title, verdict, rating, url, publisher, published_at FROM factchecks "
@@ -151,6 +153,9 @@ def run(ctx: StageContext) -> dict[str, Any]:
     for i in range(0, len(pending), BATCH):
         ids = pending[i : i + BATCH]
         targets = _targets(store, ids, has_claims, lead_chars)
+        # Article dates are not passed as query dates: the dated re-ranker learnt from tweets
+        # posted before or within days of their fact-check, and would rank down a claim that
+        # an outlet recycles years after it was checked, which matters most in news.
         ranked = matcher.rank([t[3] for t in targets], k=k) if (matcher and targets) else []
         now = utcnow()
         rows = [(m.factcheck_id, kind, tid, None, text, m.score, m.rank, int(m.matched), m.bm25, m.cosine, now)

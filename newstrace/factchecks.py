@@ -6,7 +6,10 @@ Formats, detected from the file's name and content:
   ``<script type="application/ld+json">`` blocks inside a fact-check's HTML page;
 * Google Fact Check Tools API responses (``claims[].claimReview[]``);
 * EUvsDisinfo-style case lists (CSV with ``date, id, title`` columns; every case is a
-  disinformation finding, so its verdict is ``false``);
+  disinformation finding, so its verdict is ``false``), and their publication lists (CSV with
+  ``id, publication`` columns: case URL, URL of a page that carried the disinformation), which add
+  appearances to cases already imported (publication lists are read after every other file of the
+  same import, so the order of the files does not matter);
 * the CLEF CheckThat! claim sets (2020 ``verified_claims.docs.tsv``, 2022 ``vclaims.jsonl``),
   which carry no rating (verdict ``other``, rating NULL).
 
@@ -235,8 +238,16 @@ def _claimreviews_in(data: Any) -> Iterator[dict[str, Any]]:
                 yield from _claimreviews_in(data[key])
 
 
-# A record: (locator, FactCheck or the reason it was rejected).
-Record = tuple[str, "FactCheck | str"]
+@dataclass(frozen=True)
+class Appearance:
+    """A page that carried the claim of the fact-check whose review URL is ``review_url``."""
+
+    review_url: str
+    url: str
+
+
+# A record: (locator, FactCheck, an Appearance to add to one, or the reason it was rejected).
+Record = tuple[str, "FactCheck | Appearance | str"]
 
 
 def _guard(locator: str, build: Any) -> Record:
@@ -325,6 +336,23 @@ def _records_from_euvsdisinfo(text: str) -> Iterator[Record]:
         yield _guard(f"line {line_no}", build)
 
 
+def _records_from_euvsdisinfo_publications(text: str) -> Iterator[Record]:
+    for line_no, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        def build(row: dict[str, Any] = row) -> Appearance:
+            case, url = (row.get("id") or "").strip(), (row.get("publication") or "").strip()
+            if not case.startswith("http"):
+                raise Rejected(f"EUvsDisinfo case id {case[:80]!r} is not the case URL")
+            if not url.startswith("http"):
+                raise Rejected(f"EUvsDisinfo publication {url[:80]!r} is not a URL")
+            return Appearance(case, url)
+
+        yield _guard(f"line {line_no}", build)
+
+
+def _is_publication_list(first_line: str) -> bool:
+    return {"id", "publication"} <= set(first_line.strip().lstrip("\ufeff").split(","))
+
+
 def _records_from_clef2020(text: str) -> Iterator[Record]:
     reader = csv.reader(io.StringIO(text), delimiter="\t")
     next(reader, None)
@@ -362,9 +390,11 @@ def read_records(path: Path, raw: bytes) -> tuple[str, Iterator[Record]]:
         return "factcheck-clef2020", _records_from_clef2020(text)
     if {"date", "id", "title"} <= set(first_line.strip().split(",")):
         return "factcheck-euvsdisinfo", _records_from_euvsdisinfo(text)
+    if _is_publication_list(first_line):
+        return "factcheck-euvsdisinfo-publications", _records_from_euvsdisinfo_publications(text)
     raise InputError(
         f"{path}: not a fact-check format newstrace reads. Give ClaimReview JSON-LD (.json/.jsonld/.html), "
-        "a Fact Check Tools API response, an EUvsDisinfo posts.csv, or a CLEF claim set."
+        "a Fact Check Tools API response, an EUvsDisinfo posts.csv or publications CSV, or a CLEF claim set."
     )
 
 
@@ -407,6 +437,8 @@ def import_files(store: Store, paths: list[str | Path]) -> ImportSummary:
     for path in files:  # check every path before any work, so a typo costs nothing
         if not path.is_file():
             raise InputError(f"No file {str(path)!r}. Give the path of a fact-check file.")
+    # Publication lists add appearances to fact-checks that must exist first: read them last.
+    files.sort(key=_reads_publications)
     for path in files:
         raw = path.read_bytes()
         source_key = hashlib.sha256(raw).hexdigest()
@@ -441,8 +473,17 @@ def import_files(store: Store, paths: list[str | Path]) -> ImportSummary:
     return summary
 
 
+def _reads_publications(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        first_line = fh.readline(4096).decode("utf-8", errors="replace")
+    return _is_publication_list(first_line)
+
+
 def _write_batch(store: Store, source_key: str, source: str, batch: list[Record], summary: ImportSummary) -> None:
     if not batch:
+        return
+    if any(isinstance(r, Appearance) for _, r in batch):
+        _write_appearances(store, source_key, batch, summary)
         return
     with store.transaction() as conn:
         ids = [r.id for _, r in batch if isinstance(r, FactCheck)]
@@ -457,6 +498,7 @@ def _write_batch(store: Store, source_key: str, source: str, batch: list[Record]
                 summary.reasons[record] = summary.reasons.get(record, 0) + 1
                 ledger.append((source_key, locator, "rejected", None, record, None))
                 continue
+            assert isinstance(record, FactCheck)  # appearances go to _write_appearances
             if record.id in existing:
                 summary.duplicate += 1
                 ledger.append((source_key, locator, "duplicate", record.id, None, None))
@@ -470,6 +512,50 @@ def _write_batch(store: Store, source_key: str, source: str, batch: list[Record]
                           json.dumps(record.metadata, ensure_ascii=False, default=str), utcnow()))
         if fresh:
             conn.exec_driver_sql(f"INSERT INTO factchecks VALUES ({', '.join('?' * 15)})", fresh)
+        conn.exec_driver_sql("INSERT OR IGNORE INTO ingest_records VALUES (?,?,?,?,?,?)", ledger)
+
+
+def _write_appearances(store: Store, source_key: str, batch: list[Record], summary: ImportSummary) -> None:
+    """Add each Appearance's URL to ``metadata.appearances`` of the fact-checks reviewed at its
+    review URL, where the factcheck_match stage turns it into an outright match."""
+    with store.transaction() as conn:
+        review_urls = sorted({r.review_url for _, r in batch if isinstance(r, Appearance)})
+        by_url: dict[str, list[str]] = {}
+        metadata: dict[str, dict[str, Any]] = {}
+        for fid, url, meta in conn.exec_driver_sql(
+                "SELECT id, url, metadata FROM factchecks WHERE url IN (SELECT value FROM json_each(?))",
+                (json.dumps(review_urls),)):
+            by_url.setdefault(url, []).append(fid)
+            metadata[fid] = json.loads(meta or "{}")
+        ledger: list[tuple[str, str, str, str | None, str | None, None]] = []
+        changed: set[str] = set()
+        for locator, record in batch:
+            summary.seen += 1
+            reason = record if isinstance(record, str) else None
+            if isinstance(record, Appearance) and record.review_url not in by_url:
+                # One reason for all such rows, so that the summary counts them together.
+                reason = ("EUvsDisinfo case not imported: import its case list (posts.csv) first, "
+                          "or in the same command")
+            if reason is not None or not isinstance(record, Appearance):
+                summary.rejected += 1
+                reason = reason or "not an appearance"
+                summary.reasons[reason] = summary.reasons.get(reason, 0) + 1
+                ledger.append((source_key, locator, "rejected", None, reason, None))
+                continue
+            fresh = False
+            for fid in by_url[record.review_url]:
+                listed = metadata[fid].setdefault("appearances", [])
+                if record.url not in listed:
+                    listed.append(record.url)
+                    changed.add(fid)
+                    fresh = True
+            summary.stored += fresh
+            summary.duplicate += not fresh
+            ledger.append((source_key, locator, "stored" if fresh else "duplicate", by_url[record.review_url][0],
+                           None, None))
+        if changed:
+            conn.exec_driver_sql("UPDATE factchecks SET metadata = ? WHERE id = ?",
+                                 [(json.dumps(metadata[f], ensure_ascii=False), f) for f in sorted(changed)])
         conn.exec_driver_sql("INSERT OR IGNORE INTO ingest_records VALUES (?,?,?,?,?,?)", ledger)
 
 

@@ -5,7 +5,8 @@
 
 Evidence is the text alone (regular expressions): digits with thousands separators and
 decimals, number words up to the billions, scale words, currency signs and "percent". Calendar
-numbers (years, days of a month) are not quantities and are skipped.
+numbers (years, days of a month) are not quantities and are skipped; ``find_dates`` returns them
+instead (a statement dated to a year or a day is checkable against the record).
 """
 
 from __future__ import annotations
@@ -138,4 +139,16 @@ def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Q
         if unit is None:
             unit = _unit_after(text, b)
         out.append(Quantity(text[a:b], value, unit, modifier, a, b))
+    return out
+
+
+def find_dates(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
+    """The calendar numbers that ``find_quantities`` skips in ``text[start:end]`` (a bare year,
+    a day next to a month name), as (start, end, text) with offsets into ``text``."""
+    end = len(text) if end is None else end
+    out = []
+    for match in _NUMBER.finditer(text, start, end):
+        digits = match.group("num")
+        if digits and not match.group("cur") and _is_calendar(text, match.start("num"), match.end(), digits):
+            out.append((match.start("num"), match.end("num"), digits))
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newstrace.quantities import find_quantities
+from newstrace.quantities import find_dates, find_quantities
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -28,3 +28,10 @@ def test_claims_quantities_normalised(text: str, expected: list[tuple[object, ..
 @pytest.mark.parametrize("text", ["on September 17", "since 2014", "due on October 19, 2016"])
 def test_claims_quantities_skip_calendar_numbers(text: str) -> None:
     assert find_quantities(text) == []
+    assert find_dates(text), "a skipped calendar number is a date"
+
+
+@pytest.mark.parametrize("text", ["more than 4,000 containers", "handled 1.2 million containers last year",
+                                  "83 soldiers on Monday"])
+def test_claims_quantities_counts_are_not_dates(text: str) -> None:
+    assert find_dates(text) == []

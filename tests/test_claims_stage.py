@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from newstrace.claims import article_claims, run
+from newstrace.claims import analyse_text, article_claims, run
 from newstrace.cli_attribution import attributions_cmd
 from newstrace.config import Config
 from newstrace.fixtures import add_articles
@@ -78,3 +78,26 @@ def test_claims_attributions_command_prints_offsets(tmp_path) -> None:  # type: 
     assert att["cue"]["text"] == "told" and att["cited_outlet"] == "Sputnik"
     missing = CliRunner().invoke(attributions_cmd, [str(tmp_path / "nope.txt")])
     assert missing.exit_code == 2 and "No file" in missing.output
+
+
+def test_claims_dated_background_is_checkworthy() -> None:
+    # A year is not a quantity, but a dated statement can be checked against the record.
+    text = ("The containers have been stored at the eastern terminal since a 2022 customs raid, "
+            "the Maren Herald reported last month. The source added that a similar scheme had been "
+            "used to clear waste from the port's western terminal.")
+    _, claims = analyse_text(text, min_checkworthiness=0.35)
+    assert [c.text for c in claims] == ["The containers have been stored at the eastern terminal since a 2022 customs raid"]
+
+
+def test_claims_who_clause_names_a_person_for_later_pronouns() -> None:
+    # The small NER model tags "Helena Sorvik" as an ORG; "who teaches" says it is a person.
+    text = ("Arvenia's deputy transport minister, Marta Kovell, said on Monday that the closure was "
+            "routine. Helena Sorvik, who teaches maritime law at the University of Castrell, told NNA "
+            "that a shipment on that scale would require Sildovia's consent. \"Moving that volume of "
+            "hazardous waste across a border without a permit would breach the Kessel Convention,\" she said.")
+    atts, _ = analyse_text(text)
+    by_source = {a.source.text: a for a in atts if a.source is not None}
+    sorvik = by_source["Helena Sorvik, who teaches maritime law at the University of Castrell"]
+    assert (sorvik.source_kind, sorvik.source_name) == ("named-expert", "Helena Sorvik")
+    she = by_source["she"]
+    assert (she.source_kind, she.source_name) == ("named-expert", "Helena Sorvik")
