@@ -32,6 +32,7 @@ from dataclasses import replace
 from typing import Any
 
 from .provenance import is_self_citation
+from .quantities import find_dates, find_quantities
 from .trace import Claim, Mutation, align_articles, compare_claims, content_words
 
 #: Share of a claim's content words that must lie in the other claim (or sentence) for it to
@@ -88,7 +89,7 @@ class Encoder:
             return np.zeros((len(texts), len(others)), dtype=np.float32)
         return np.stack([self.cache[t] for t in texts]) @ np.stack([self.cache[t] for t in others]).T
 
-    def says_same(self, text: str, others: Sequence[str]) -> bool:
+    def says_same(self, text: str, others: Sequence[str], *, same_figures: bool = False) -> bool:
         """``text`` says what one of ``others`` says: most of its words are there, or the
         meaning is close and they share several words (a third of the shorter, at most three)."""
         if not others:
@@ -98,13 +99,23 @@ class Encoder:
         if any(containment(words, o) >= CONTAINMENT for o in other_words):
             return True
         cosines = self.cosines([text], others)[0]
-        for cosine, o in zip(cosines, other_words, strict=True):
+        stated = figures(text) if same_figures else set()
+        for cosine, o, other in zip(cosines, other_words, others, strict=True):
+            # With ``same_figures`` (is a claim added or dropped?), a claim that states a figure
+            # or a date is carried only by a sentence stating it too: "stored since a 2022
+            # customs raid" is not said by a sentence that mentions the same containers.
+            if stated and not stated & figures(other):
+                continue
             needed = min(MIN_SHARED_WORDS, math.ceil(0.4 * min(len(words), len(o))))
             if float(cosine) >= SAME_COSINE and len(words & o) >= max(needed, 2):
                 return True
         return False
 
 
+def figures(text: str) -> set[str]:
+    """The numbers and calendar dates ``text`` states, as comparable strings."""
+    return ({f"{q.value:g}" for q in find_quantities(text)}
+            | {digits for _, _, digits in find_dates(text)})
 
 
 def merge(claims: Sequence[Claim]) -> Claim:
@@ -205,12 +216,12 @@ def derivation_mutations(
     # The other article may say it in a sentence the claims stage cut differently or did not
     # make a claim of.
     for j in leftover_child:
-        if j in part_of_parent or not counts(j) or encoder.says_same(claims[j].text, parent_sentences):
+        if j in part_of_parent or not counts(j) or encoder.says_same(claims[j].text, parent_sentences, same_figures=True):
             continue
         mutations.append(Mutation("claim-added", parent, child, None, claims[j], {"relation": relation}))
     if relation != "partial" or config["trace.dropped_on_partial"]:
         for i in leftover_parent:
-            if i in part_of_child or not counts(i) or encoder.says_same(claims[i].text, child_sentences):
+            if i in part_of_child or not counts(i) or encoder.says_same(claims[i].text, child_sentences, same_figures=True):
                 continue
             mutations.append(Mutation("claim-dropped", parent, child, claims[i], None, {"relation": relation}))
     return mutations

@@ -42,17 +42,19 @@ def test_demo_truth_every_article_is_found(report: TruthReport) -> None:
 
 def test_demo_truth_stories(report: TruthReport) -> None:
     assert report.stories["bcubed_precision"] >= 1.0
-    assert report.stories["bcubed_f1"] >= 0.92
+    assert report.stories["bcubed_f1"] >= 1.0  # the four true stories exactly
 
 
 def test_demo_truth_pair_relations(report: TruthReport) -> None:
-    assert report.relations["copy"]["precision"] == 1.0 and report.relations["copy"]["recall"] == 1.0
+    for relation in ("copy", "partial", "rewrite"):
+        assert report.relations[relation]["precision"] == 1.0 and report.relations[relation]["recall"] == 1.0
+    assert report.relations["same-event"]["precision"] == 1.0
     assert report.direction_accuracy == 1.0  # never a wrong direction; unknown stays unknown
 
 
 def test_demo_truth_mutations_and_dangerous_flags(report: TruthReport) -> None:
-    # measured 1.00 / 0.933 (14 of 15 found, none extra; see BENCHMARKS.md, development figures)
-    assert report.mutations["recall"] >= 0.93
+    # measured 1.00 / 1.00 (15 of 15 found, none extra; see BENCHMARKS.md, development figures)
+    assert report.mutations["recall"] >= 1.0
     assert report.mutations["precision"] >= 1.0
     assert report.dangerous["recall"] == 1.0  # every dangerous mutation the truth plants is flagged
     assert report.dangerous["precision"] == 1.0  # measured: 3 of 3 flags right

@@ -121,3 +121,12 @@ def test_trace_lineage_entity_from_the_upstream_article_is_context_not_a_change(
     found = compare_claims(before, swapped, before_context=context)
     assert [m.type for m in found] == ["entity-changed"]
     assert found[0].details["before"] == ["drunmoor"] and found[0].details["after"] == ["kesselby"]
+
+
+def test_trace_lineage_a_dated_claim_is_carried_only_by_a_sentence_with_its_date(encoder: Encoder) -> None:
+    claim = "The containers have been stored at the eastern terminal since a 2022 customs raid"
+    unrelated_detail = ("The containers would be moved at night over three weekends in March, before the "
+                        "port's eastern terminal closes for dredging on April 1")
+    restated = "Since a 2022 customs raid the containers have sat at the port's eastern terminal"
+    assert not encoder.says_same(claim, [unrelated_detail], same_figures=True)
+    assert encoder.says_same(claim, [restated], same_figures=True)
