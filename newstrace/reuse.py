@@ -81,6 +81,8 @@ SETTINGS = (
     Setting("reuse.sentence_min_cosine", 0.6, "cosine two sentences need to be aligned"),
     Setting("reuse.rewrite_min_aligned", 3, "rewrite: at least this many aligned pairs outside verbatim passages"),
     Setting("reuse.rewrite_min_share", 0.25, "rewrite: aligned pairs cover this share of the shorter article's sentences"),
+    Setting("reuse.gap_min_cosine", 0.45,
+            "rewrite evidence: sentences between two aligned pairs, each the other's best match there, at this cosine"),
     Setting("reuse.rewrite_min_order", 0.7, "rewrite: share of aligned pairs in one common order"),
     Setting("reuse.rewrite_min_paraphrased", 2, "rewrite: aligned pairs whose sentences lie mostly outside verbatim passages"),
     Setting("reuse.same_event_min_lead_cosine", 0.7, "same-event: title+lead cosine at least this"),
@@ -450,6 +452,9 @@ def _verify_chunk(store: Store, cfg: Any, pairs: list[tuple[str, str]], jaccards
         aligned_rows: list[tuple[int, int, int, int, float]] = []
         share = order = semantic = None
         paraphrased = 0
+        found: list[rewrite.AlignedSentence] = []
+        usable_a: list[int] = []
+        usable_b: list[int] = []
         if (a_id, b_id) in need_semantic:
             usable_a = _alignable(sentences.get(a_id, []), skips[a_id])
             usable_b = _alignable(sentences.get(b_id, []), skips[b_id])
@@ -475,6 +480,12 @@ def _verify_chunk(store: Store, cfg: Any, pairs: list[tuple[str, str]], jaccards
                                    len(aligned_rows), share, order, paraphrased, len(shared),
                                    days_between(articles[a_id]["published_at"], articles[b_id]["published_at"]),
                                    unquoted)
+        if relation == "rewrite":
+            # Evidence only (the relation is decided): sentences the rewrite's order implies.
+            for f in rewrite.fill_gaps(found, vectors[a_id][usable_a], vectors[b_id][usable_b],
+                                       cfg["reuse.gap_min_cosine"]):
+                sa, sb = sentences[a_id][usable_a[f.a_idx]], sentences[b_id][usable_b[f.b_idx]]
+                aligned_rows.append((sa["start"], sa["end"], sb["start"], sb["end"], f.cosine))
         dir_, earlier, later = direction(a_id, articles[a_id]["published_at"], b_id, articles[b_id]["published_at"])
         decisions.append(PairDecision(
             a_id, b_id, relation, dir_, earlier, later, jaccards.get((a_id, b_id)), lead_cos, semantic,

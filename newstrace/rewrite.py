@@ -123,3 +123,52 @@ def order_agreement(aligned: Sequence[AlignedSentence]) -> float:
         else:
             tails[k] = pair.b_idx
     return round(len(tails) / len(aligned), 4)
+
+
+def fill_gaps(aligned: Sequence[AlignedSentence], vectors_a: np.ndarray, vectors_b: np.ndarray,
+              min_cosine: float) -> list[AlignedSentence]:
+    """Sentence pairs that a rewrite's order implies: between two consecutive aligned pairs
+    (taken in their longest common order), a sentence of A and one of B that are each other's
+    best match inside that gap, at ``min_cosine`` or more. A translation or a loose rewrite says
+    some sentences in words too far apart for the global threshold ("planes would only strike
+    detached, vacated or uninhabited buildings" / "warplanes will launch airstrikes solely
+    against isolated and abandoned houses"), but they sit where the order puts them."""
+    import bisect
+
+    if not aligned or len(vectors_a) == 0 or len(vectors_b) == 0:
+        return []
+    # The longest chain of aligned pairs increasing in both articles: the anchors.
+    ordered = sorted(aligned, key=lambda s: s.a_idx)
+    tails: list[int] = []
+    tail_index: list[int] = []
+    previous: list[int] = [-1] * len(ordered)
+    for k, pair in enumerate(ordered):
+        pos = bisect.bisect_left(tails, pair.b_idx)
+        if pos == len(tails):
+            tails.append(pair.b_idx)
+            tail_index.append(k)
+        else:
+            tails[pos] = pair.b_idx
+            tail_index[pos] = k
+        previous[k] = tail_index[pos - 1] if pos > 0 else -1
+    chain: list[AlignedSentence] = []
+    k = tail_index[-1] if tail_index else -1
+    while k >= 0:
+        chain.append(ordered[k])
+        k = previous[k]
+    chain.reverse()
+    used_a = {s.a_idx for s in aligned}
+    used_b = {s.b_idx for s in aligned}
+    bounds = [(-1, -1)] + [(s.a_idx, s.b_idx) for s in chain] + [(len(vectors_a), len(vectors_b))]
+    out = []
+    for (a0, b0), (a1, b1) in zip(bounds, bounds[1:], strict=False):
+        gap_a = [i for i in range(a0 + 1, a1) if i not in used_a]
+        gap_b = [j for j in range(b0 + 1, b1) if j not in used_b]
+        if not gap_a or not gap_b:
+            continue
+        sims = vectors_a[gap_a].astype(np.float32) @ vectors_b[gap_b].astype(np.float32).T
+        for r, i in enumerate(gap_a):
+            c = int(sims[r].argmax())
+            if sims[r, c] >= min_cosine and int(sims[:, c].argmax()) == r:
+                out.append(AlignedSentence(i, gap_b[c], round(float(sims[r, c]), 4)))
+    return out

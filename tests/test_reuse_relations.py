@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from newstrace import reuse, sentences
 from newstrace.config import Config
 from newstrace.fixtures import add_articles
@@ -130,3 +132,18 @@ def test_reuse_shared_quotation_is_not_partial_reuse(store: Store) -> None:
     relations = sorted(r["relation"] for r in store.rows("SELECT relation FROM pairs"))
     # first~copied share two unquoted paragraphs: partial. first~second share only the quote.
     assert relations == ["partial"], relations
+
+
+def test_reuse_gap_filling_follows_the_order_only() -> None:
+    from newstrace.rewrite import AlignedSentence, fill_gaps
+
+    a = np.eye(6, dtype=np.float32)
+    b = np.eye(6, dtype=np.float32)
+    b[2] = 0.6 * a[2] + 0.8 * a[5]  # B2 says A2 loosely (cosine 0.6), A5 too
+    anchors = [AlignedSentence(0, 0, 1.0), AlignedSentence(1, 1, 1.0), AlignedSentence(3, 3, 1.0),
+               AlignedSentence(4, 4, 1.0)]
+    filled = fill_gaps(anchors, a, b, 0.45)
+    # A2-B2 sit between anchors 1 and 3 on both sides: filled. A5-B5 after the last anchor:
+    # filled too (cosine 1.0). B2's resemblance to A5 lies across an anchor: never paired.
+    assert [(f.a_idx, f.b_idx) for f in filled] == [(2, 2), (5, 5)]
+    assert fill_gaps(anchors, a, b, 0.9) == [AlignedSentence(5, 5, 1.0)]

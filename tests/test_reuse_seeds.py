@@ -66,7 +66,10 @@ def test_reuse_seeds_rewrite_pair_with_aligned_sentences(store: Store, seeds_dir
     assert has("More than 9,000 Islamic State", "More than 9,000 Daesh fighters from Mosul")
     assert has("General Intelligence Directorate will be the mediators", "served as mediators")
     assert has("during the liberation of the Iraqi city of Fallujah", "previously employed in Fallujah")
-    assert all(0.6 <= p["score"] <= 1.0 for p in aligned)
+    # Aligned at cosine >= 0.6, or (a rewrite's evidence) in the gap its order leaves, >= 0.45.
+    assert all(0.45 <= p["score"] <= 1.0 for p in aligned)
+    assert any("will then move to Syria" in p[sp_side] and "redeployed to fight against the government" in p[rt_side]
+               for p in aligned)
     assert reuse.pair_evidence(store, rt, havice)["relation"] is None
     assert reuse.pair_evidence(store, havice, mosul)["compared"] is True
 
