@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import sys
 
 import click
@@ -11,6 +13,8 @@ from .cli_common import console, db_option, err_console, escape, handle_errors, 
 from .errors import InputError
 from .factcheck_stage import claimreview_for_story, match_texts
 from .factchecks import VERDICTS, import_files, list_factchecks
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
 @click.group("factchecks")
@@ -50,7 +54,9 @@ def _read_queries(path: str | None) -> list[tuple[str, str, str | None]]:
             if not tab:
                 qid, text = str(line_no), line
             body, tab, last = text.rpartition("\t")
-            date = last.strip() if tab and day_number(last.strip()) == day_number(last.strip()) else None
+            # A third field is a date only when it is one, whole (YYYY-MM-DD or an ISO time).
+            field = last.strip()
+            date = field if tab and _ISO_DATE.fullmatch(field) and not math.isnan(day_number(field)) else None
             queries.append((qid, body if date else text, date))
     finally:
         if stream is not sys.stdin:

@@ -428,6 +428,10 @@ class ImportSummary:
 
 
 BATCH = 2000
+# A publication row whose case is not imported yet: recorded as rejected, and tried again when
+# the same file is imported after its case list (the file is not marked complete meanwhile).
+MISSING_CASE = ("EUvsDisinfo case not imported: import its case list (posts.csv) first, "
+                "or in the same command")
 
 
 def import_files(store: Store, paths: list[str | Path]) -> ImportSummary:
@@ -457,7 +461,8 @@ def import_files(store: Store, paths: list[str | Path]) -> ImportSummary:
                 "INSERT OR IGNORE INTO ingest_sources(source_key, path, format, size_bytes, started_at) "
                 "VALUES (?,?,?,?,?)", (source_key, str(path), fmt, len(raw), utcnow()))
         done = {r["locator"] for r in store.rows(
-            "SELECT locator FROM ingest_records WHERE source_key = :k", {"k": source_key})}
+            "SELECT locator FROM ingest_records WHERE source_key = :k AND reason IS NOT :missing",
+            {"k": source_key, "missing": MISSING_CASE})}
         batch: list[Record] = []
         for record in records:
             if record[0] in done:
@@ -467,9 +472,11 @@ def import_files(store: Store, paths: list[str | Path]) -> ImportSummary:
                 _write_batch(store, source_key, str(path), batch, summary)
                 batch = []
         _write_batch(store, source_key, str(path), batch, summary)
+        waiting = store.scalar("SELECT COUNT(*) FROM ingest_records WHERE source_key = :k AND reason = :missing",
+                               {"k": source_key, "missing": MISSING_CASE})
         with store.transaction() as conn:
-            conn.exec_driver_sql("UPDATE ingest_sources SET complete = 1, finished_at = ? WHERE source_key = ?",
-                                 (utcnow(), source_key))
+            conn.exec_driver_sql("UPDATE ingest_sources SET complete = ?, finished_at = ? WHERE source_key = ?",
+                                 (0 if waiting else 1, utcnow(), source_key))
     return summary
 
 
@@ -534,8 +541,7 @@ def _write_appearances(store: Store, source_key: str, batch: list[Record], summa
             reason = record if isinstance(record, str) else None
             if isinstance(record, Appearance) and record.review_url not in by_url:
                 # One reason for all such rows, so that the summary counts them together.
-                reason = ("EUvsDisinfo case not imported: import its case list (posts.csv) first, "
-                          "or in the same command")
+                reason = MISSING_CASE
             if reason is not None or not isinstance(record, Appearance):
                 summary.rejected += 1
                 reason = reason or "not an appearance"
@@ -556,7 +562,8 @@ def _write_appearances(store: Store, source_key: str, batch: list[Record], summa
         if changed:
             conn.exec_driver_sql("UPDATE factchecks SET metadata = ? WHERE id = ?",
                                  [(json.dumps(metadata[f], ensure_ascii=False), f) for f in sorted(changed)])
-        conn.exec_driver_sql("INSERT OR IGNORE INTO ingest_records VALUES (?,?,?,?,?,?)", ledger)
+        # OR REPLACE: a row rejected earlier for a missing case is tried again and re-recorded.
+        conn.exec_driver_sql("INSERT OR REPLACE INTO ingest_records VALUES (?,?,?,?,?,?)", ledger)
 
 
 def list_factchecks(store: Store, *, verdict: str | None = None, limit: int = 50) -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from .errors import ConfigError
 from .provenance import is_self_citation
 from .quantities import find_dates, find_quantities
 from .trace import Claim, Mutation, align_articles, compare_claims, content_words
@@ -110,6 +111,9 @@ class Encoder:
             if float(cosine) >= SAME_COSINE and len(words & o) >= max(needed, 2):
                 return True
         return False
+
+
+ADDED_DROPPED_SCOPES = ("story", "reported", "all")
 
 
 def figures(text: str) -> set[str]:
@@ -202,6 +206,9 @@ def derivation_mutations(
 
     # 3. added and dropped: leftovers that are no part of the other side's claims or text.
     scope = "all" if relation == "copy" else config["trace.added_dropped_scope"]
+    if scope not in ADDED_DROPPED_SCOPES:
+        raise ConfigError(f"trace.added_dropped_scope is {scope!r}; it must be one of "
+                          f"{', '.join(ADDED_DROPPED_SCOPES)} (see `newstrace config`).")
 
     def counts(k: int) -> bool:
         claim = claims[k]

@@ -54,6 +54,11 @@ from .pipeline import StageContext
 from .store import Store, utcnow
 
 STAGE = "reuse"
+# Marks in ``stage_done``: the articles whose names are stored, and the articles compared under
+# the current decision rules. Bump RULES_MARK when a change alters decisions: articles compared
+# under older rules are compared again, so a store never mixes verdicts of two rule sets.
+NAMES_MARK = "reuse-names"
+RULES_MARK = "reuse-rules-2"
 BATCH = 2000
 PAIR_CHUNK = 500
 
@@ -79,7 +84,7 @@ SETTINGS = (
     Setting("reuse.lead_neighbours", 10, "nearest title+lead neighbours (MiniLM) each new article is compared with"),
     Setting("reuse.lead_min_cosine", 0.5, "MiniLM title+lead cosine a neighbour needs to be compared at all"),
     Setting("reuse.sentence_min_cosine", 0.6, "cosine two sentences need to be aligned"),
-    Setting("reuse.rewrite_min_aligned", 3, "rewrite: at least this many aligned pairs outside verbatim passages"),
+    Setting("reuse.rewrite_min_aligned", 3, "rewrite: at least this many aligned pairs in one common order"),
     Setting("reuse.rewrite_min_share", 0.25, "rewrite: aligned pairs cover this share of the shorter article's sentences"),
     Setting("reuse.gap_min_cosine", 0.45,
             "rewrite evidence: sentences between two aligned pairs, each the other's best match there, at this cosine"),
@@ -211,8 +216,6 @@ def _sentences(store: Store, ids: Sequence[str]) -> dict[str, list[dict[str, Any
 def _store_signatures_and_lines(store: Store, cfg: Any, articles: list[dict[str, Any]]) -> None:
     sigs = minhash.signatures([a["text"] for a in articles], cfg["reuse.num_perm"], cfg["reuse.shingle_words"])
     line_rows: list[tuple[str, int, str]] = []
-    name_rows = [(name, a["id"]) for a in articles
-                 for name in event_names.proper_names(f"{a['title'] or ''}\n{a['text']}")]
     for article in articles:
         if article["outlet"]:
             hashes = {h for h, _, _ in align.line_spans(article["text"])}
@@ -224,55 +227,88 @@ def _store_signatures_and_lines(store: Store, cfg: Any, articles: list[dict[str,
         )
         if line_rows:
             conn.exec_driver_sql("INSERT OR IGNORE INTO reuse_lines VALUES (?,?,?)", line_rows)
-        if name_rows:
-            conn.exec_driver_sql("INSERT OR IGNORE INTO reuse_names(name, article_id) VALUES (?,?)", name_rows)
+    _store_names(store, articles)
+
+
+def _store_names(store: Store, articles: Sequence[dict[str, Any]]) -> None:
+    """Proper names of ``articles`` (``event_names``), marked done in the same transaction."""
+    rows = [(name, a["id"]) for a in articles
+            for name in event_names.proper_names(f"{a['title'] or ''}\n{a['text']}")]
+    with store.transaction() as conn:
+        if rows:
+            conn.exec_driver_sql("INSERT OR IGNORE INTO reuse_names(name, article_id) VALUES (?,?)", rows)
+        store.mark_done(conn, NAMES_MARK, [a["id"] for a in articles])
 
 
 def _backfill_names(store: Store) -> None:
-    """Stores made before names were kept (migration 0009) get the names of the articles
-    already processed, once, so that new articles can be compared with them."""
-    if store.scalar("SELECT EXISTS (SELECT 1 FROM reuse_names)") or not store.scalar(
-            "SELECT EXISTS (SELECT 1 FROM reuse_signatures)"):
+    """Articles compared before names were kept (migration 0009) get their names, so that new
+    articles can be compared with them; an interrupted backfill goes on where it stopped."""
+    ids = [r["id"] for r in store.rows(
+        "SELECT a.id FROM articles a JOIN stage_done d ON d.article_id = a.id AND d.stage = :stage "
+        "WHERE a.status = 'live' AND NOT EXISTS "
+        "(SELECT 1 FROM stage_done m WHERE m.stage = :mark AND m.article_id = a.id)",
+        {"stage": STAGE, "mark": NAMES_MARK})]
+    for begin in range(0, len(ids), BATCH):
+        _store_names(store, store.articles(ids[begin: begin + BATCH]))
+
+
+def _invalidate_old_rules(store: Store) -> None:
+    """Articles compared under older decision rules (no RULES_MARK) are compared again: their
+    pairs are dropped and their ``reuse`` mark removed, so that this run re-decides them."""
+    stale = [r["article_id"] for r in store.rows(
+        "SELECT d.article_id FROM stage_done d WHERE d.stage = :stage AND NOT EXISTS "
+        "(SELECT 1 FROM stage_done m WHERE m.stage = :mark AND m.article_id = d.article_id)",
+        {"stage": STAGE, "mark": RULES_MARK})]
+    if not stale:
         return
-    done = [r["article_id"] for r in store.rows("SELECT article_id FROM reuse_signatures")]
-    for begin in range(0, len(done), BATCH):
-        rows = [(name, a["id"]) for a in store.articles(done[begin: begin + BATCH])
-                for name in event_names.proper_names(f"{a['title'] or ''}\n{a['text']}")]
-        with store.transaction() as conn:
-            if rows:
-                conn.exec_driver_sql("INSERT OR IGNORE INTO reuse_names(name, article_id) VALUES (?,?)", rows)
+    ids = _ids_json(stale)
+    with store.transaction() as conn:
+        for table in ("passages", "pairs"):
+            conn.exec_driver_sql(
+                f"DELETE FROM {table} WHERE a_id IN (SELECT value FROM json_each(?)) "
+                "OR b_id IN (SELECT value FROM json_each(?))", (ids, ids))
+        conn.exec_driver_sql("DELETE FROM stage_done WHERE stage = ? AND article_id IN "
+                             "(SELECT value FROM json_each(?))", (STAGE, ids))
 
 
 def _shared_names(store: Store, cfg: Any, ids: Sequence[str]) -> tuple[dict[str, set[str]], set[str]]:
     """(names of each of ``ids``, the subset of those names that are too common to count)."""
     names: dict[str, set[str]] = defaultdict(set)
-    for row in store.rows("SELECT article_id, name FROM reuse_names WHERE article_id IN "
-                          "(SELECT value FROM json_each(:ids))", {"ids": _ids_json(ids)}):
+    for row in store.rows("SELECT n.article_id, n.name FROM json_each(:ids) j "
+                          "CROSS JOIN reuse_names n ON n.article_id = j.value", {"ids": _ids_json(ids)}):
         names[row["article_id"]].add(row["name"])
     every = sorted(set().union(*names.values())) if names else []
+    # Driven from the name list (CROSS JOIN fixes the order): started from the articles table,
+    # SQLite would walk every live article once per name.
     common = {
         row["name"] for row in store.rows(
-            "SELECT n.name FROM reuse_names n JOIN articles a ON a.id = n.article_id AND a.status = 'live' "
-            "WHERE n.name IN (SELECT value FROM json_each(:names)) GROUP BY n.name HAVING COUNT(*) > :cap",
+            "SELECT j.value AS name FROM json_each(:names) j CROSS JOIN reuse_names n ON n.name = j.value "
+            "JOIN articles a ON a.id = n.article_id AND a.status = 'live' GROUP BY j.value HAVING COUNT(*) > :cap",
             {"names": json.dumps(every), "cap": cfg["reuse.name_max_articles"]})
     }
     return names, common
 
 
 def _name_candidates(store: Store, cfg: Any, new_ids: set[str]) -> set[tuple[str, str]]:
-    """Pairs (one of them new) that share at least ``same_event_min_names`` names that are not
-    too common; the date window and the lead cosine are checked when the pair is verified."""
+    """Pairs (one of them new), both dated and at most ``same_event_max_days`` apart, that share
+    at least ``same_event_min_names`` names that are not too common (the lead cosine is checked
+    when the pair is verified). Undated articles get no names evidence, so no name candidates."""
     rows = store.rows(
-        "WITH counted AS (SELECT n.name FROM reuse_names n JOIN articles a ON a.id = n.article_id "
-        "  AND a.status = 'live' WHERE n.name IN (SELECT name FROM reuse_names WHERE article_id IN "
-        "  (SELECT value FROM json_each(:ids))) GROUP BY n.name HAVING COUNT(*) BETWEEN 2 AND :cap) "
-        "SELECT x.article_id AS a, y.article_id AS b FROM reuse_names x "
-        "JOIN reuse_names y ON y.name = x.name AND y.article_id != x.article_id "
+        "WITH new_names AS (SELECT DISTINCT n.name FROM json_each(:ids) j "
+        "  CROSS JOIN reuse_names n ON n.article_id = j.value), "
+        "counted AS (SELECT nn.name FROM new_names nn CROSS JOIN reuse_names n ON n.name = nn.name "
+        "  JOIN articles a ON a.id = n.article_id AND a.status = 'live' "
+        "  GROUP BY nn.name HAVING COUNT(*) BETWEEN 2 AND :cap) "
+        "SELECT x.article_id AS a, y.article_id AS b FROM json_each(:ids) j "
+        "CROSS JOIN reuse_names x ON x.article_id = j.value "
+        "CROSS JOIN reuse_names y ON y.name = x.name AND y.article_id != x.article_id "
+        "JOIN articles ax ON ax.id = x.article_id "
         "JOIN articles ay ON ay.id = y.article_id AND ay.status = 'live' "
-        "WHERE x.article_id IN (SELECT value FROM json_each(:ids)) AND x.name IN (SELECT name FROM counted) "
+        "WHERE x.name IN (SELECT name FROM counted) "
+        "AND abs(julianday(substr(ax.published_at, 1, 10)) - julianday(substr(ay.published_at, 1, 10))) <= :days "
         "GROUP BY x.article_id, y.article_id HAVING COUNT(*) >= :min",
         {"ids": _ids_json(sorted(new_ids)), "cap": cfg["reuse.name_max_articles"],
-         "min": cfg["reuse.same_event_min_names"]},
+         "min": cfg["reuse.same_event_min_names"], "days": cfg["reuse.same_event_max_days"]},
     )
     return {(min(r["a"], r["b"]), max(r["a"], r["b"])) for r in rows}
 
@@ -364,16 +400,20 @@ def _lead_vectors(store: Store, ids: Sequence[str]) -> dict[str, np.ndarray]:
     return have
 
 
-def _backfill_static(store: Store, cfg: Any) -> None:
-    """Articles compared before the static first pass existed (or with it turned off) get
-    their static vectors, so that new articles find them."""
-    if not (cfg["reuse.semantic"] and cfg["reuse.static_first_pass"]):
+def _backfill_first_pass(store: Store, cfg: Any) -> None:
+    """Articles compared while the other first pass was in use (``reuse.static_first_pass``
+    turned on or off since, or a store older than the static pass) get this pass's vectors, so
+    that new articles find them as neighbours."""
+    if not cfg["reuse.semantic"]:
         return
+    static = cfg["reuse.static_first_pass"]
+    table = "reuse_static" if static else "reuse_vectors"
     ids = [r["id"] for r in store.rows(
         "SELECT a.id FROM articles a JOIN stage_done d ON d.article_id = a.id AND d.stage = 'reuse' "
-        "WHERE a.status = 'live' AND NOT EXISTS (SELECT 1 FROM reuse_static s WHERE s.article_id = a.id)")]
+        f"WHERE a.status = 'live' AND NOT EXISTS (SELECT 1 FROM {table} v WHERE v.article_id = a.id)")]
     for begin in range(0, len(ids), BATCH):
-        _store_static_vectors(store, store.articles(ids[begin: begin + BATCH]))
+        batch = store.articles(ids[begin: begin + BATCH])
+        (_store_static_vectors if static else _store_lead_vectors)(store, batch)
 
 
 def _semantic_candidates(cfg: Any, ids: list[str], vectors: np.ndarray, new_ids: set[str]) -> set[tuple[str, str]]:
@@ -476,10 +516,12 @@ def _verify_chunk(store: Store, cfg: Any, pairs: list[tuple[str, str]], jaccards
             evidence.coverage_b * align.unquoted_share([(p.b_start, p.b_end) for p in evidence.passages],
                                                        align.quoted_spans(articles[b_id]["text"])),
         )
+        days = days_between(articles[a_id]["published_at"], articles[b_id]["published_at"])
         relation = decide_relation(cfg, evidence.coverage_a, evidence.coverage_b, lead_cos,
-                                   len(aligned_rows), share, order, paraphrased, len(shared),
-                                   days_between(articles[a_id]["published_at"], articles[b_id]["published_at"]),
-                                   unquoted)
+                                   len(aligned_rows), share, order, paraphrased, len(shared), days, unquoted)
+        # The shared names are kept as evidence when they alone make the pair same-event.
+        by_names = relation == "same-event" and decide_relation(
+            cfg, 0.0, 0.0, lead_cos, 0, None, None, 0, len(shared), days) == "same-event"
         if relation == "rewrite":
             # Evidence only (the relation is decided): sentences the rewrite's order implies.
             for f in rewrite.fill_gaps(found, vectors[a_id][usable_a], vectors[b_id][usable_b],
@@ -490,7 +532,7 @@ def _verify_chunk(store: Store, cfg: Any, pairs: list[tuple[str, str]], jaccards
         decisions.append(PairDecision(
             a_id, b_id, relation, dir_, earlier, later, jaccards.get((a_id, b_id)), lead_cos, semantic,
             evidence.coverage_a, evidence.coverage_b, evidence.passages, tuple(aligned_rows), share, order,
-            shared if relation == "same-event" and shared else (),
+            shared if by_names else (),
         ))
     return decisions
 
@@ -542,6 +584,11 @@ def _write(store: Store, decisions: list[PairDecision]) -> int:
 def run(ctx: StageContext) -> dict[str, Any]:
     """Compare the live articles not yet processed with each other and with those stored."""
     store, cfg = ctx.store, ctx.config
+    _invalidate_old_rules(store)
+    # Filled in before anything new is compared (and even when nothing is new), so that an
+    # interrupted backfill goes on at the next run.
+    _backfill_names(store)
+    _backfill_first_pass(store, cfg)
     pending = store.pending(STAGE)
     if not pending:
         return {"articles": 0, "candidates": 0, "pairs": 0}
@@ -553,8 +600,6 @@ def run(ctx: StageContext) -> dict[str, Any]:
     if unsplit:
         raise StageError(f"{unsplit} live articles have no sentences yet: run the 'sentences' stage before 'reuse'.")
     new_ids = set(pending)
-    _backfill_names(store)
-    _backfill_static(store, cfg)
     ctx.progress.start("reuse: signatures and vectors", len(pending))
     for begin in range(0, len(pending), BATCH):
         batch = store.articles(pending[begin: begin + BATCH])
@@ -590,6 +635,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
     ctx.progress.finish()
     with store.transaction() as conn:
         store.mark_done(conn, STAGE, pending)
+        store.mark_done(conn, RULES_MARK, pending)
     counts = dict.fromkeys(RELATIONS, 0)
     for row in store.rows(
         "SELECT relation, COUNT(*) AS n FROM pairs WHERE a_id IN (SELECT value FROM json_each(:ids)) "

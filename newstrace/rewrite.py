@@ -128,8 +128,9 @@ def order_agreement(aligned: Sequence[AlignedSentence]) -> float:
 def fill_gaps(aligned: Sequence[AlignedSentence], vectors_a: np.ndarray, vectors_b: np.ndarray,
               min_cosine: float) -> list[AlignedSentence]:
     """Sentence pairs that a rewrite's order implies: between two consecutive aligned pairs
-    (taken in their longest common order), a sentence of A and one of B that are each other's
-    best match inside that gap, at ``min_cosine`` or more. A translation or a loose rewrite says
+    (taken in their longest common order), or before the first or after the last of them, a
+    sentence of A and one of B that are each other's best match inside that gap, at
+    ``min_cosine`` or more. A translation or a loose rewrite says
     some sentences in words too far apart for the global threshold ("planes would only strike
     detached, vacated or uninhabited buildings" / "warplanes will launch airstrikes solely
     against isolated and abandoned houses"), but they sit where the order puts them."""

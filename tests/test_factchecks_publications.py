@@ -55,7 +55,24 @@ def test_factchecks_publications_add_appearances_in_any_file_order(store: Store,
     assert _appearances(store, OTHER_CASE) == ["https://www.example.org/rivers"]
     ledger = store.rows("SELECT outcome, COUNT(*) AS n FROM ingest_records GROUP BY outcome ORDER BY outcome")
     assert [(r["outcome"], r["n"]) for r in ledger] == [("rejected", 2), ("stored", 5)]
-    assert import_files(store, [posts, publications]).skipped_files == 2  # idempotent
+    again = import_files(store, [posts, publications])  # idempotent
+    # The case list is done; the publication list still waits for the case it does not hold,
+    # so that one row is tried again (and rejected again), and nothing else changes.
+    assert (again.skipped_files, again.seen, again.rejected, again.stored) == (1, 1, 1, 0)
+    assert _appearances(store, OTHER_CASE) == ["https://www.example.org/rivers"]
+
+
+def test_factchecks_publications_before_their_case_list_are_added_later(store: Store, tmp_path: Path) -> None:
+    posts, publications = _write(tmp_path)
+    first = import_files(store, [publications])
+    assert first.stored == 0 and first.rejected == 5
+    assert import_files(store, [posts]).stored == 2
+    # As the rejection says: import the case list, then the publication list again.
+    later = import_files(store, [publications])
+    assert later.stored == 3
+    assert _appearances(store, OTHER_CASE) == ["https://www.example.org/rivers"]
+    ledger = store.rows("SELECT outcome, COUNT(*) AS n FROM ingest_records GROUP BY outcome ORDER BY outcome")
+    assert [(r["outcome"], r["n"]) for r in ledger] == [("rejected", 2), ("stored", 5)]
 
 
 def test_factchecks_publications_twice_under_another_name_adds_nothing(store: Store, tmp_path: Path) -> None:
