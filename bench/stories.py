@@ -5,8 +5,8 @@
     python bench/stories.py --quality-only / --speed-only
 
 Quality: BCubed precision, recall and F1 and the number of stories, for newstrace's clusterer
-(newstrace.clustering: a learned same-story pair scorer over MiniLM title+lead cosine, TF-IDF
-word cosine and shared numbers, averaged over a story's nearest members; time window) and, in
+(newstrace.clustering: a learned same-story pair scorer over the adapted MiniLM title+lead
+cosine, TF-IDF word cosine and shared numbers, averaged over a story's nearest members; time window) and, in
 the same run, the classic baseline: online TF-IDF cosine against story centroids with one
 threshold (the method family of Miranda et al. 2018). newstrace's packaged constants come from
 bench/train_story_scorer.py (AllSides-NeuS train only); the baseline's threshold is tuned here on
@@ -18,7 +18,7 @@ methods get the same time window there.
 
 Speed: a synthetic stream of 100,000 records (story-structured vectors, entities, numbers and
 times over one year; the vectors stand in for MiniLM's, whose own cost is measured apart on
-real title+leads) through the clusterer and the baseline, articles/s and peak memory; then the
+real title+leads; taken through the story adapter, as the stage does) through the clusterer and the baseline, articles/s and peak memory; then the
 latency of adding a batch of 1,000 to a store of 100,000 through the real ``stories`` stage.
 """
 
@@ -130,7 +130,12 @@ def embed_cached(texts: list[str], cache: Path | None, name: str) -> np.ndarray:
     return np.stack([known[k] for k in keys]).astype(np.float32)
 
 
-def build_records(items: Sequence[Item], cache: Path | None, name: str) -> list[Record]:
+def build_records(items: Sequence[Item], cache: Path | None, name: str, *,
+                  adapt_vectors: bool = True) -> list[Record]:
+    """Records as the ``stories`` stage builds them: MiniLM title+lead vectors taken through the
+    packaged adapter (``adapt_vectors=False`` keeps them raw, to train an adapter on)."""
+    from newstrace.story_scorer import adapt
+
     texts, entity_texts = [], []
     for item in items:
         sentences = [s.text for s in split_sentences(item.text)]
@@ -138,6 +143,8 @@ def build_records(items: Sequence[Item], cache: Path | None, name: str) -> list[
         texts.append(embed_text)
         entity_texts.append(entity_text)
     vectors = embed_cached(texts, cache, name)
+    if adapt_vectors:
+        vectors = adapt(vectors)
     return [
         Record(item.id, vectors[i], extract_entities(entity_texts[i]), extract_numbers(entity_texts[i]),
                time_in_days(item.published), words=extract_words(entity_texts[i]))
@@ -303,6 +310,8 @@ def synthetic_stream(n: int, seed: int = 7) -> tuple[list[Record], list[str]]:
     vectors near a story centre (cosine ~0.6-0.8, like MiniLM's for one story), entities,
     numbers and words drawn from the story's own vocabulary plus common ones. Also the texts,
     for the TF-IDF baseline."""
+    from newstrace.story_scorer import adapt
+
     rng = np.random.default_rng(seed)
     records: list[tuple[float, Record, str]] = []
     story = 0
@@ -315,7 +324,7 @@ def synthetic_stream(n: int, seed: int = 7) -> tuple[list[Record], list[str]]:
         names = [f"Name{story}x{k}" for k in range(4)]
         for _ in range(size):
             v = centre + rng.normal(scale=0.035, size=384).astype(np.float32)
-            v /= np.linalg.norm(v)
+            v = adapt(v / np.linalg.norm(v))  # as the stories stage does with MiniLM's vectors
             words = list(rng.choice(vocab, 6)) + [f"common{int(c)}" for c in rng.integers(0, 3000, 14)]
             ents = list(rng.choice(names, 2))
             text = " ".join(words) + " " + " ".join(ents)

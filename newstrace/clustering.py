@@ -1,6 +1,7 @@
 """Online story clustering over plain records: which articles tell the same story.
 
-A record is one article's evidence: a unit embedding of its title and lead, the content words,
+A record is one article's evidence: a unit embedding of its title and lead (MiniLM's, taken
+through the learned adapter ``story_scorer.adapt``, which callers apply), the content words,
 capitalised phrases (cheap named entities) and numbers of its lead, its publication time, and
 the earlier articles it must join because the ``reuse`` stage found copying or rewriting
 between them. Records arrive in batches, in time order; each joins the story it scores best
@@ -123,7 +124,7 @@ class ClusterParams:
     """Constants of the clusterer; the defaults were chosen on AllSides-NeuS train only
     (``bench/train_story_scorer.py``)."""
 
-    threshold: float = 0.1
+    threshold: float = 0.25
     merge_threshold: float = 0.7
     window_days: float = 7.0
     candidates: int = 20

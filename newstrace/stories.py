@@ -1,7 +1,8 @@
 """The ``stories`` stage: which live articles tell the same story, kept up to date as articles
 arrive.
 
-Evidence, per article: the MiniLM embedding of its title and lead (first two sentences), the
+Evidence, per article: the MiniLM embedding of its title and lead (first two sentences), taken
+through the learned story adapter (``story_scorer.adapt``; the store keeps the raw vector), the
 content words, capitalised phrases and numbers of its title and first five sentences, its
 publication time, and, when the ``reuse`` stage has run, its reuse relations (copy, partial,
 rewrite, same-event), which force the two articles into one story. ``newstrace.clustering``
@@ -42,6 +43,7 @@ from .config import Setting
 from .errors import InputError, StageError
 from .pipeline import StageContext
 from .store import Store, utcnow
+from .story_scorer import adapt
 
 STAGE = "stories"
 EMBED_MODEL = "all-MiniLM-L6-v2"
@@ -94,7 +96,8 @@ Features = tuple[np.ndarray, list[str], list[str], dict[str, int]]
 
 
 def _features(store: Store, articles: Sequence[dict[str, Any]]) -> dict[str, Features]:
-    """(vector, entities, numbers, words) per article, computed once, cached in story_features."""
+    """(adapted vector, entities, numbers, words) per article, computed once and cached in
+    story_features. The cache keeps MiniLM's own vector; the adapter is applied on reading."""
     ids = [a["id"] for a in articles]
     cached = {
         r["article_id"]: (np.frombuffer(r["vector"], dtype=np.float32), json.loads(r["entities"]),
@@ -122,7 +125,15 @@ def _features(store: Store, articles: Sequence[dict[str, Any]]) -> dict[str, Fea
         # Committed at once: embeddings are the costly part, and a killed run keeps them.
         with store.transaction() as conn:
             conn.exec_driver_sql("INSERT OR REPLACE INTO story_features VALUES (?,?,?,?,?,?)", rows)
-    return cached
+    return _adapted(cached)
+
+
+def _adapted(features: dict[str, Features]) -> dict[str, Features]:
+    if not features:
+        return features
+    keys = list(features)
+    vectors = adapt(np.stack([features[k][0] for k in keys]))
+    return {k: (vectors[i], *features[k][1:]) for i, k in enumerate(keys)}  # type: ignore[misc]
 
 
 def _reuse_links(store: Store, ids: Sequence[str]) -> dict[str, list[str]]:
@@ -182,15 +193,19 @@ def _load_state(store: Store, records: Sequence[Record], params: ClusterParams,
     # The members of those stories, in the order they joined (story_articles' rowid), because a
     # new article is compared with a story's members, not with a summary of them.
     members = []
-    for row in store.rows(
+    member_rows = store.rows(
         "SELECT sa.article_id, sa.story_id, f.vector, f.entities, f.numbers, f.words, a.published_at "
         "FROM story_articles sa JOIN story_features f ON f.article_id = sa.article_id "
         "JOIN articles a ON a.id = sa.article_id "
         "WHERE sa.story_id IN (SELECT value FROM json_each(:s)) ORDER BY sa.rowid",
         {"s": json.dumps([st.id for st in states])},
-    ):
+    )
+    vectors: Sequence[np.ndarray] = []
+    if member_rows:  # one matrix product for all members, whose stored vectors are MiniLM's own
+        vectors = list(adapt(np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in member_rows])))
+    for row, vector in zip(member_rows, vectors, strict=True):
         known[row["article_id"]] = row["story_id"]
-        members.append(Record(row["article_id"], np.frombuffer(row["vector"], dtype=np.float32),
+        members.append(Record(row["article_id"], vector,
                               frozenset(json.loads(row["entities"])), frozenset(json.loads(row["numbers"])),
                               time_in_days(row["published_at"]), words=json.loads(row["words"])))
     terms = sorted({e for r in records for e in r.entities}

@@ -51,8 +51,9 @@ def test_stories_demo_no_story_mixes_two_true_stories(demo_partition):
 
 
 def test_stories_demo_corpus_matches_truth(demo_partition):
-    """The follow-ups (election, transfer) score too low against their stories by title and lead
-    (pair scorer P = 0.005 and 0.093); they join through the reuse stage's same-event pairs,
-    which come from the people and bodies they name."""
+    """The election follow-up scores too low against its story by title and lead (mean pair
+    probability 0.026 against the 0.25 threshold); it joins through the reuse stage's same-event
+    pairs, which come from the people and bodies it names. The transfer follow-up joins by
+    similarity (0.62)."""
     found, expected = demo_partition
     assert found == expected
