@@ -489,14 +489,21 @@ def trace_story(
     published = {a["id"]: a.get("published_at") for a in articles}
     texts = {a["id"]: a.get("text") or "" for a in articles}
     cites: dict[str, set[str]] = {}
+    # Articles by outlet name, so that each text is searched once per outlet, not per article.
+    by_outlet: dict[str, set[str]] = defaultdict(set)
+    for b in articles:
+        if b.get("outlet"):
+            by_outlet[_name(b["outlet"])].add(b["id"])
     for a in articles:
         wanted = {_name(o) for o in (cited_outlets or {}).get(a["id"], set())}
         # An article that names another's outlet in its text ("... told Nordmere News Agency")
         # cites it, whether or not the attribution stage tied a claim to that outlet.
         mentioned = f" {_name(texts[a['id']])} "
-        cites[a["id"]] = {b["id"] for b in articles if b["id"] != a["id"] and b.get("outlet")
-                          and (_name(b["outlet"]) in wanted
-                               or (len(_name(b["outlet"])) >= 3 and f" {_name(b['outlet'])} " in mentioned))}
+        cited = set()
+        for outlet, ids in by_outlet.items():
+            if outlet in wanted or (len(outlet) >= 3 and f" {outlet} " in mentioned):
+                cited |= ids
+        cites[a["id"]] = cited - {a["id"]}
     parents = lineage_parents(pairs, published, cites)
     comparable: set[tuple[str, str]] = set()
     if len(order) <= config["trace.max_story_articles"]:
