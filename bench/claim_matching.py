@@ -35,9 +35,9 @@ from newstrace.matching import (  # noqa: E402
     FactCheckDoc,
     Matcher,
     clean_query,
-    default_cache_dir,
     embedded_tweet_date,
 )
+from newstrace.models import default_cache_dir  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 Split = tuple[list[str], list[str], list[set[str]]]  # query ids, texts, gold fact-check ids

@@ -69,13 +69,18 @@ class AttributionModel:
             out.append((p[0] / total, p[1] / total, p[2] / total))
         return out
 
-    def to_json(self) -> dict[str, Any]:
-        def lin(m: LinearModel) -> dict[str, Any]:
-            return {"bias": m.bias, "weights": m.weights}
+    def _linear_models(self) -> dict[str, LinearModel]:
+        return {**{f"cue_{tag}": m for tag, m in self.cue_tags.items()}, "source": self.source, "content": self.content}
 
-        return {"feature_version": FEATURE_VERSION, "thresholds": self.thresholds,
-                "cue_tags": {tag: lin(m) for tag, m in self.cue_tags.items()},
-                "source": lin(self.source), "content": lin(self.content)}
+    def to_json(self) -> dict[str, Any]:
+        """The five models over one shared, sorted feature list, each as a dense weight list
+        (0 where a model has no weight): the three cue taggers share most feature names, so
+        writing each name once keeps the packaged file under 2 MB."""
+        models = self._linear_models()
+        features = sorted(set().union(*(m.weights for m in models.values())))
+        return {"feature_version": FEATURE_VERSION, "thresholds": self.thresholds, "features": features,
+                "models": {name: {"bias": m.bias, "weights": [m.weights.get(f, 0) for f in features]}
+                           for name, m in models.items()}}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AttributionModel:
@@ -84,12 +89,15 @@ class AttributionModel:
                 f"{MODEL_PATH.name} was trained for feature version {data.get('feature_version')}, "
                 f"this code computes version {FEATURE_VERSION}: retrain it with "
                 "`python bench/train_attribution.py` or reinstall newstrace.")
+        features = data["features"]
 
         def lin(d: dict[str, Any]) -> LinearModel:
-            return LinearModel(float(d["bias"]), {f: float(w) for f, w in d["weights"].items()})
+            return LinearModel(float(d["bias"]),
+                               {f: float(w) for f, w in zip(features, d["weights"], strict=True) if w})
 
-        return cls(cue_tags={tag: lin(data["cue_tags"][tag]) for tag in CUE_TAGS},
-                   source=lin(data["source"]), content=lin(data["content"]),
+        models = data["models"]
+        return cls(cue_tags={tag: lin(models[f"cue_{tag}"]) for tag in CUE_TAGS},
+                   source=lin(models["source"]), content=lin(models["content"]),
                    thresholds={k: float(v) for k, v in data["thresholds"].items()})
 
     def save(self, path: Path = MODEL_PATH) -> None:

@@ -135,3 +135,13 @@ def _parse_loose(text: str, assume: tzinfo | None) -> ParsedDate:
     except (ValueError, OverflowError, TypeError, dateutil_parser.ParserError):
         return ParsedDate(None, NOT_UNDERSTOOD)
     return _finish(moment, assume)
+
+
+def day_number(value: str | None) -> float:
+    """Days since 0001-01-01 of an ISO date or date-time, NaN when absent or unreadable."""
+    if not value:
+        return float("nan")
+    try:
+        return float(date.fromisoformat(str(value)[:10]).toordinal())
+    except ValueError:
+        return float("nan")

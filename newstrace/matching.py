@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .dates import day_number
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -147,18 +147,6 @@ DATE_WINDOW = (-10, 3)
 _TWEET_DATE = re.compile(r"\(@\w+\)\s+([A-Z][a-z]+ \d{1,2}, \d{4})")
 
 
-def day_number(value: str | None) -> float:
-    """Days since 0001-01-01 of an ISO date or date-time, NaN when absent or unreadable."""
-    from datetime import date
-
-    if not value:
-        return float("nan")
-    try:
-        return float(date.fromisoformat(str(value)[:10]).toordinal())
-    except ValueError:
-        return float("nan")
-
-
 def embedded_tweet_date(text: str) -> str | None:
     """The ISO date of an embedded tweet's "— Name (@handle) January 14, 2020" trailer, if any."""
     from datetime import datetime
@@ -248,11 +236,6 @@ def calibrate_threshold(top1_scores: Sequence[float], top1_correct: Sequence[boo
 
 
 # -- the matcher --------------------------------------------------------------------------------
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(os.environ.get("NEWSTRACE_CACHE", Path(base) / "newstrace"))
 
 
 # Queries are encoded in batches of 16. sentence-transformers sorts a batch by length and pads

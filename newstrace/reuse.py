@@ -40,6 +40,7 @@ articles are compared with stored ones (and with each other) without recomputing
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ import numpy as np
 
 from . import align, event_names, minhash, rewrite
 from .config import Setting
+from .dates import day_number
 from .errors import InputError, StageError
 from .pipeline import StageContext
 from .store import Store, utcnow
@@ -170,17 +172,10 @@ def decide_relation(cfg: Any, coverage_a: float, coverage_b: float, lead_cosine:
 
 
 def days_between(pub_a: str | None, pub_b: str | None) -> float | None:
-    """Days between two ISO dates or times (None when either is missing or unreadable)."""
-    from datetime import datetime
-
-    if not pub_a or not pub_b:
-        return None
-    try:
-        a = datetime.fromisoformat(pub_a[:10])
-        b = datetime.fromisoformat(pub_b[:10])
-    except ValueError:
-        return None
-    return abs((a - b).days)
+    """Days between two ISO dates or times, by calendar date (None when either is missing or
+    unreadable)."""
+    days = abs(day_number(pub_a) - day_number(pub_b))
+    return None if math.isnan(days) else days
 
 
 # -- store access ---------------------------------------------------------------------------
@@ -342,15 +337,16 @@ def _lead_texts(store: Store, articles: list[dict[str, Any]]) -> list[str]:
     return [rewrite.lead_text(a["title"], [s["text"] for s in sentences.get(a["id"], [])]) for a in articles]
 
 
-def _store_lead_vectors(store: Store, articles: list[dict[str, Any]]) -> None:
-    """MiniLM title+lead vectors of ``articles``."""
-    vectors = rewrite.embed_texts(_lead_texts(store, articles))
+def _store_lead_vectors(store: Store, articles: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """MiniLM title+lead vectors of ``articles``, stored, and returned as stored (float16)."""
+    blobs = [rewrite.vectors_to_blob(v) for v in rewrite.embed_texts(_lead_texts(store, articles))]
     with store.transaction() as conn:
         conn.exec_driver_sql(
             "INSERT INTO reuse_vectors(article_id, lead) VALUES (?, ?) "
             "ON CONFLICT(article_id) DO UPDATE SET lead = excluded.lead",
-            [(a["id"], rewrite.vectors_to_blob(v)) for a, v in zip(articles, vectors, strict=True)],
+            [(a["id"], blob) for a, blob in zip(articles, blobs, strict=True)],
         )
+    return {a["id"]: rewrite.blob_to_vectors(blob)[0] for a, blob in zip(articles, blobs, strict=True)}
 
 
 def _store_static_vectors(store: Store, articles: list[dict[str, Any]]) -> None:
@@ -391,12 +387,7 @@ def _lead_vectors(store: Store, ids: Sequence[str]) -> dict[str, np.ndarray]:
     }
     missing = [a for a in ids if a not in have]
     for begin in range(0, len(missing), BATCH):
-        batch = store.articles(missing[begin: begin + BATCH])
-        _store_lead_vectors(store, batch)
-        texts_vectors = store.rows(
-            "SELECT article_id, lead FROM reuse_vectors WHERE article_id IN (SELECT value FROM json_each(:ids))",
-            {"ids": _ids_json([a["id"] for a in batch])})
-        have.update({r["article_id"]: rewrite.blob_to_vectors(r["lead"])[0] for r in texts_vectors})
+        have.update(_store_lead_vectors(store, store.articles(missing[begin: begin + BATCH])))
     return have
 
 

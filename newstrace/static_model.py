@@ -16,7 +16,6 @@ makes it first and says so.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 from functools import lru_cache
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ModelUnavailable
+from .models import default_cache_dir
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,13 +36,8 @@ PCA_DIMS = 256
 MODEL_NAME = f"static-all-minilm-l6-v2-pca{PCA_DIMS}-model2vec-0.10"
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(os.environ.get("NEWSTRACE_CACHE", Path(base) / "newstrace"))
-
-
 def model_path() -> Path:
-    return cache_dir() / MODEL_NAME
+    return default_cache_dir() / MODEL_NAME
 
 
 def distill_static_model(target: Path | None = None) -> Path:
