@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from newstrace import reuse, sentences  # noqa: E402
+from newstrace import reuse, sentences, stories  # noqa: E402
 from newstrace.config import Config  # noqa: E402
 from newstrace.fixtures import add_articles  # noqa: E402
 from newstrace.pipeline import StageContext  # noqa: E402
@@ -138,6 +138,9 @@ def build(split: str, events_n: int, rewrites_n: int, seed: int = 7) -> tuple[li
 
 
 def evaluate(split: str, events_n: int, rewrites_n: int) -> dict[str, Any]:
+    """Scores of the reuse stage alone (table ``pairs``) and of what a reader sees after the
+    stories stage (view ``related_pairs``: story members with no textual relation are
+    same-event), over the same planted corpus in one run."""
     items, truth, dont_care = build(split, events_n, rewrites_n)
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "q.db")
@@ -148,10 +151,17 @@ def evaluate(split: str, events_n: int, rewrites_n: int) -> dict[str, Any]:
         sentences.run(ctx)
         summary = reuse.run(ctx)
         seconds = time.perf_counter() - started
-        found = {}
-        for row in store.rows("SELECT a_id, b_id, relation FROM pairs"):
-            x, y = sorted((index[row["a_id"]], index[row["b_id"]]))
-            found[(x, y)] = row["relation"]
+
+        def read(table: str) -> dict[tuple[int, int], str]:
+            found = {}
+            for row in store.rows(f"SELECT a_id, b_id, relation FROM {table}"):
+                x, y = sorted((index[row["a_id"]], index[row["b_id"]]))
+                found[(x, y)] = row["relation"]
+            return found
+
+        found_reuse = read("pairs")
+        stories.run(ctx)
+        found_all = read("related_pairs")
         store.close()
     # Partial pages also contain a foreign article's paragraphs 2+: skip pairs of a partial page
     # with any article of its host event (they share text by construction).
@@ -161,6 +171,11 @@ def evaluate(split: str, events_n: int, rewrites_n: int) -> dict[str, Any]:
         if (x, y) in dont_care:
             continue
         scored[(x, y)] = truth.get((x, y))
+    return {"split": split, "articles": n, "seconds": round(seconds, 1), "summary": summary,
+            "reuse": _score(scored, found_reuse), "with_stories": _score(scored, found_all)}
+
+
+def _score(scored: dict[tuple[int, int], str | None], found: dict[tuple[int, int], str]) -> dict[str, Any]:
     confusion: Counter[tuple[str | None, str | None]] = Counter()
     for pair, expected in scored.items():
         confusion[(expected, found.get(pair))] += 1
@@ -171,8 +186,7 @@ def evaluate(split: str, events_n: int, rewrites_n: int) -> dict[str, Any]:
         actual = sum(v for (e, g), v in confusion.items() if e == rel)
         per_relation[rel] = {"precision": tp / predicted if predicted else None,
                              "recall": tp / actual if actual else None, "support": actual, "predicted": predicted}
-    return {"split": split, "articles": n, "seconds": round(seconds, 1), "summary": summary,
-            "per_relation": per_relation,
+    return {"per_relation": per_relation,
             "confusion": {f"{e}->{g}": v for (e, g), v in sorted(confusion.items(), key=str) if e or g}}
 
 
@@ -188,12 +202,14 @@ def main() -> None:
     result = evaluate(args.split, events_n, rewrites_n)
     print(f"split {result['split']}: {result['articles']} articles, stage took {result['seconds']} s "
           "(2-core shared machine)")
-    for rel, m in result["per_relation"].items():
-        p = "-" if m["precision"] is None else f"{m['precision']:.3f}"
-        r = "-" if m["recall"] is None else f"{m['recall']:.3f}"
-        print(f"  {rel:11s} precision {p:>6s}  recall {r:>6s}  (support {m['support']}, predicted {m['predicted']})")
-    print("  confusion (expected->found):", json.dumps(result["confusion"]))
-
+    for label, key in (("reuse stage alone (table pairs)", "reuse"),
+                       ("after the stories stage (view related_pairs, as exported)", "with_stories")):
+        print(f" {label}:")
+        for rel, m in result[key]["per_relation"].items():
+            p = "-" if m["precision"] is None else f"{m['precision']:.3f}"
+            r = "-" if m["recall"] is None else f"{m['recall']:.3f}"
+            print(f"  {rel:11s} precision {p:>6s}  recall {r:>6s}  (support {m['support']}, predicted {m['predicted']})")
+        print("  confusion (expected->found):", json.dumps(result[key]["confusion"]))
 
 if __name__ == "__main__":
     main()

@@ -42,6 +42,11 @@ def pair_command(db: str, a: str, b: str, width: int) -> None:
     direction = {"a->b": "A came first (A -> B)", "b->a": "B came first (B -> A)",
                  "unknown": "direction unknown (a date is missing or the dates are equal)"}[pair["direction"]]
     console.print(f"[bold]{pair['relation']}[/], {direction}")
+    if pair.get("basis") == "story":
+        console.print(
+            f"Both are in story {escape(pair['story_id'])}, with no shared passage and no aligned "
+            f"sentences: independent reports of one event. See `newstrace story {escape(pair['story_id'])}`.")
+        return
     console.print(
         f"verbatim coverage A {pair['coverage_a']:.0%}, B {pair['coverage_b']:.0%}; "
         f"{pair['verbatim_passages']} verbatim passages, {pair['aligned_sentences']} aligned sentence pairs"

@@ -115,8 +115,8 @@ def evaluate(store: Store, truth: dict[str, Any]) -> TruthReport:
     # pair relations and direction
     gold_pairs = {frozenset((x["from"], x["to"])): x for x in truth["pairs"]}
     pred_pairs: dict[frozenset[str], dict[str, Any]] = {}
-    if "pairs" in tables:
-        for row in store.rows("SELECT * FROM pairs"):
+    if "related_pairs" in tables:
+        for row in store.rows("SELECT * FROM related_pairs"):
             if row["a_id"] in keys and row["b_id"] in keys:
                 a, b = keys[row["a_id"]], keys[row["b_id"]]
                 direction = row.get("direction")

@@ -42,6 +42,9 @@ EXPORT_TABLES: tuple[str, ...] = (
     "factcheck_matches",
     "factcheck_article_flags",
 )
+#: Exported tables read from a view of the same rows and more: ``pairs`` holds the reuse stage's
+#: pairs and the same-event pairs of articles in one story (column ``basis``: reuse | story).
+EXPORT_SOURCES: dict[str, str] = {"pairs": "related_pairs"}
 #: Columns holding JSON text, decoded in the JSON export.
 JSON_COLUMNS = frozenset({"metadata", "hedges", "numbers", "entities", "outlets", "evidence", "details", "shared_names"})
 FORMATS = ("json", "csv")
@@ -49,7 +52,7 @@ FORMATS = ("json", "csv")
 
 def _iter_rows(store: Store, table: str) -> Iterator[dict[str, Any]]:
     with store.read() as conn:
-        result = conn.exec_driver_sql(f'SELECT * FROM "{table}"')
+        result = conn.exec_driver_sql(f'SELECT * FROM "{EXPORT_SOURCES.get(table, table)}"')
         keys = list(result.keys())
         for row in result:
             yield dict(zip(keys, row, strict=True))
@@ -112,7 +115,7 @@ def export(store: Store, fmt: str, out: str | Path | None, tables: tuple[str, ..
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     for table in wanted:
-        columns = store.columns(table) if table in present else []
+        columns = store.columns(EXPORT_SOURCES.get(table, table)) if table in present else []
         count = 0
         with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)

@@ -43,6 +43,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,7 @@ STAGE = "reuse"
 # the current decision rules. Bump RULES_MARK when a change alters decisions: articles compared
 # under older rules are compared again, so a store never mixes verdicts of two rule sets.
 NAMES_MARK = "reuse-names"
-RULES_MARK = "reuse-rules-2"
+RULES_MARK = "reuse-rules-3"
 BATCH = 2000
 PAIR_CHUNK = 500
 
@@ -284,28 +285,35 @@ def _shared_names(store: Store, cfg: Any, ids: Sequence[str]) -> tuple[dict[str,
     return names, common
 
 
-def _name_candidates(store: Store, cfg: Any, new_ids: set[str]) -> set[tuple[str, str]]:
-    """Pairs (one of them new), both dated and at most ``same_event_max_days`` apart, that share
-    at least ``same_event_min_names`` names that are not too common (the lead cosine is checked
-    when the pair is verified). Undated articles get no names evidence, so no name candidates."""
+def _name_candidates(store: Store, cfg: Any, new_ids: set[str]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """Pairs (one of them new) that share at least ``same_event_min_names`` names that are not
+    too common, as (near, far): near pairs are both dated and at most ``same_event_max_days``
+    apart, so the names count as same-event evidence (the lead cosine is checked when the pair
+    is verified); far pairs (undated, or further apart) get no names evidence, but pasted
+    paragraphs carry their names with them, so they are still checked for verbatim passages."""
     rows = store.rows(
         "WITH new_names AS (SELECT DISTINCT n.name FROM json_each(:ids) j "
         "  CROSS JOIN reuse_names n ON n.article_id = j.value), "
         "counted AS (SELECT nn.name FROM new_names nn CROSS JOIN reuse_names n ON n.name = nn.name "
         "  JOIN articles a ON a.id = n.article_id AND a.status = 'live' "
         "  GROUP BY nn.name HAVING COUNT(*) BETWEEN 2 AND :cap) "
-        "SELECT x.article_id AS a, y.article_id AS b FROM json_each(:ids) j "
+        "SELECT x.article_id AS a, y.article_id AS b, "
+        "coalesce(abs(julianday(substr(ax.published_at, 1, 10)) - julianday(substr(ay.published_at, 1, 10))) <= :days, 0) "
+        "AS near FROM json_each(:ids) j "
         "CROSS JOIN reuse_names x ON x.article_id = j.value "
         "CROSS JOIN reuse_names y ON y.name = x.name AND y.article_id != x.article_id "
         "JOIN articles ax ON ax.id = x.article_id "
         "JOIN articles ay ON ay.id = y.article_id AND ay.status = 'live' "
         "WHERE x.name IN (SELECT name FROM counted) "
-        "AND abs(julianday(substr(ax.published_at, 1, 10)) - julianday(substr(ay.published_at, 1, 10))) <= :days "
         "GROUP BY x.article_id, y.article_id HAVING COUNT(*) >= :min",
         {"ids": _ids_json(sorted(new_ids)), "cap": cfg["reuse.name_max_articles"],
          "min": cfg["reuse.same_event_min_names"], "days": cfg["reuse.same_event_max_days"]},
     )
-    return {(min(r["a"], r["b"]), max(r["a"], r["b"])) for r in rows}
+    near: set[tuple[str, str]] = set()
+    far: set[tuple[str, str]] = set()
+    for r in rows:
+        (near if r["near"] else far).add((min(r["a"], r["b"]), max(r["a"], r["b"])))
+    return near, far - near
 
 
 def _lexical_candidates(store: Store, cfg: Any, new_ids: set[str]) -> dict[tuple[str, str], float]:
@@ -452,7 +460,10 @@ def _sentence_vectors(store: Store, ids: Sequence[str], sentences: dict[str, lis
 
 # -- verification ---------------------------------------------------------------------------
 def _verify_chunk(store: Store, cfg: Any, pairs: list[tuple[str, str]], jaccards: dict[tuple[str, str], float],
-                  leads: dict[str, np.ndarray]) -> list[PairDecision]:
+                  leads: dict[str, np.ndarray], lexical_only: AbstractSet[tuple[str, str]] = frozenset(),
+                  ) -> list[PairDecision]:
+    """Decide ``pairs`` from verbatim passages and, where those do not make a copy, aligned
+    sentences; pairs in ``lexical_only`` are not aligned by meaning."""
     ids = sorted({x for pair in pairs for x in pair})
     articles = {a["id"]: a for a in store.articles(ids)}
     boiler = _boilerplate(store, {a["outlet"] for a in articles.values() if a["outlet"]},
@@ -470,7 +481,8 @@ def _verify_chunk(store: Store, cfg: Any, pairs: list[tuple[str, str]], jaccards
             min_words=cfg["reuse.min_passage_words"],
         )
         lexical[(a_id, b_id)] = evidence
-        if cfg["reuse.semantic"] and max(evidence.coverage_a, evidence.coverage_b) < cfg["reuse.copy_min_coverage"]:
+        if (cfg["reuse.semantic"] and max(evidence.coverage_a, evidence.coverage_b) < cfg["reuse.copy_min_coverage"]
+                and (a_id, b_id) not in lexical_only):
             need_semantic.append((a_id, b_id))
     sentences = _sentences(store, ids)
     names, common_names = _shared_names(store, cfg, ids)
@@ -606,11 +618,17 @@ def run(ctx: StageContext) -> dict[str, Any]:
     jaccards = _lexical_candidates(store, cfg, new_ids)
     candidates = set(jaccards)
     leads: dict[str, np.ndarray] = {}
+    lexical_only: set[tuple[str, str]] = set()
     if cfg["reuse.semantic"]:
         first_ids, first_matrix = _first_pass_vectors(store, cfg)
         semantic = _semantic_candidates(cfg, first_ids, first_matrix, new_ids) - candidates
-        names = _name_candidates(store, cfg, new_ids)
+        names, far_names = _name_candidates(store, cfg, new_ids)
+        names |= far_names
         leads = _lead_vectors(store, sorted({x for pair in candidates | semantic | names for x in pair}))
+        # Far name pairs that nothing else proposed are aligned by meaning only if their
+        # title+leads pass the gate every semantic candidate passes; else verbatim passages only.
+        lexical_only = {(a, b) for a, b in far_names - candidates - semantic - (names - far_names)
+                        if float(leads[a] @ leads[b]) < cfg["reuse.lead_min_cosine"]}
         if cfg["reuse.static_first_pass"]:
             # The static model only proposes; MiniLM's title+lead cosine decides, as without it.
             semantic = {(a, b) for a, b in semantic - names
@@ -621,7 +639,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
     related = 0
     for begin in range(0, len(ordered), PAIR_CHUNK):
         chunk = ordered[begin: begin + PAIR_CHUNK]
-        related += _write(store, _verify_chunk(store, cfg, chunk, jaccards, leads))
+        related += _write(store, _verify_chunk(store, cfg, chunk, jaccards, leads, lexical_only))
         ctx.progress.advance(len(chunk))
     ctx.progress.finish()
     with store.transaction() as conn:
@@ -650,14 +668,15 @@ def _resolve(store: Store, ref: str) -> dict[str, Any]:
 def pair_evidence(store: Store, a: str, b: str) -> dict[str, Any]:
     """The stored relation of articles ``a`` and ``b`` (ids or unique id prefixes) and every
     passage of evidence with its text on both sides. ``relation`` is None when the reuse stage
-    found them unrelated or has not compared them (``compared`` tells which)."""
+    found them unrelated or has not compared them (``compared`` tells which); a pair whose
+    ``basis`` is 'story' is same-event because the stories stage put both in one story."""
     art_a, art_b = _resolve(store, a), _resolve(store, b)
     if art_a["id"] == art_b["id"]:
         raise InputError("Give two different articles.")
     if art_a["id"] > art_b["id"]:
         art_a, art_b = art_b, art_a
     key = {"a": art_a["id"], "b": art_b["id"]}
-    pair = store.rows("SELECT * FROM pairs WHERE a_id = :a AND b_id = :b", key)
+    pair = store.rows("SELECT * FROM related_pairs WHERE a_id = :a AND b_id = :b", key)
     compared = bool(store.scalar(
         "SELECT COUNT(*) FROM stage_done WHERE stage = 'reuse' AND article_id IN (:a, :b)", key) == 2)
     passages = store.rows(

@@ -4,7 +4,7 @@ arrive.
 Evidence, per article: the MiniLM embedding of its title and lead (first two sentences), taken
 through the learned story adapter (``story_scorer.adapt``; the store keeps the raw vector), the
 content words, capitalised phrases and numbers of its title and first five sentences, its
-publication time, and, when the ``reuse`` stage has run, its reuse relations (copy, partial,
+publication time, and, when the ``reuse`` stage has run, its reuse relations (copy,
 rewrite, same-event), which force the two articles into one story. ``newstrace.clustering``
 decides, comparing each new article with the members of nearby stories through the learned
 pair scorer of ``newstrace.story_scorer``; this module feeds it from the store (the stories in
@@ -47,7 +47,10 @@ from .story_scorer import adapt
 
 STAGE = "stories"
 EMBED_MODEL = "all-MiniLM-L6-v2"
-REUSE_RELATIONS = ("copy", "partial", "rewrite", "same-event")
+# Relations that put two articles in one story. Not `partial`: an article that pastes a few
+# paragraphs of another (background, a quotation block) may tell a different story, and forcing
+# it would merge the two stories (planted partial pages did exactly that).
+REUSE_RELATIONS = ("copy", "rewrite", "same-event")
 _DEFAULTS = ClusterParams()
 
 SETTINGS = (

@@ -4,6 +4,7 @@ the embedding path is covered by test_reuse_seeds)."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 
@@ -147,3 +148,44 @@ def test_reuse_gap_filling_follows_the_order_only() -> None:
     # filled too (cosine 1.0). B2's resemblance to A5 lies across an anchor: never paired.
     assert [(f.a_idx, f.b_idx) for f in filled] == [(2, 2), (5, 5)]
     assert fill_gaps(anchors, a, b, 0.9) == [AlignedSentence(5, 5, 1.0)]
+
+
+def _pasted_pair(rng: random.Random, named: bool) -> list[dict]:
+    """A short report, and a long article published 40 days later that pastes its second
+    paragraph: too few shared shingles for the LSH bands, but the paragraph carries its names."""
+    names = ("Ingrid Holm of the Velling Harbour Authority met Per Lund. " if named else "")
+    source = _article(rng, 4) + "\n" + names + _article(rng, 4)
+    pasted = source.split("\n")[-1]
+    recipes = ("flour butter oven sugar bake minutes dough salt pepper garlic onion simmer stir "
+               "bowl whisk cream cheese tomato basil olive pan roast lemon honey").split()
+    later = "\n".join(
+        " ".join(" ".join(rng.choice(recipes) for _ in range(12)).capitalize() + "." for _ in range(4))
+        for _ in range(15)) + "\n" + pasted
+    return [{"text": source, "outlet": "a.com", "published": "2020-01-01T10:00:00+00:00"},
+            {"text": later, "outlet": "b.com", "published": "2020-02-10T10:00:00+00:00"}]
+
+
+def test_reuse_pasted_paragraph_found_through_its_names_months_apart(tmp_path: Path) -> None:
+    from newstrace import stories
+
+    found = {}
+    ids: list[str] = []
+    for named in (True, False):
+        store = Store.open(tmp_path / f"{named}.db")
+        added = add_articles(store, _pasted_pair(random.Random(11), named))
+        ids = added if named else ids
+        ctx = StageContext(store, Config())
+        sentences.run(ctx)
+        reuse.run(ctx)
+        found[named] = store.rows("SELECT * FROM pairs")
+        if named:
+            stories.run(ctx)
+            story_of = {r["article_id"]: r["story_id"] for r in store.rows("SELECT * FROM story_articles")}
+        store.close()
+    assert found[False] == []  # the control: without the names nothing proposes the pair
+    (pair,) = found[True]
+    assert pair["relation"] == "partial" and pair["earlier_id"] == ids[0]
+    # Too far apart for names to count as same-event evidence, and not aligned by meaning.
+    assert pair["shared_names"] is None and pair["aligned_sentences"] == 0
+    # Partial reuse is evidence, not a reason to put the two in one story.
+    assert story_of[ids[0]] != story_of[ids[1]]

@@ -31,6 +31,7 @@ BUSY_TIMEOUT_MS = 15000
 #: The tables each section reads; a section is shown only when all of them exist.
 STORY_TABLES = ("stories", "story_articles")
 PAIR_TABLES = ("pairs",)
+RELATED_PAIR_TABLES = ("pairs", "related_pairs")  # analysed when reuse ran
 PASSAGE_TABLES = ("passages",)
 ATTRIBUTION_TABLES = ("attributions",)
 CLAIM_TABLES = ("claims",)
@@ -341,9 +342,9 @@ class Reader:
         cond = ("p.a_id IN (SELECT value FROM json_each(?)) AND p.b_id IN (SELECT value FROM json_each(?))"
                 if within else
                 "(p.a_id IN (SELECT value FROM json_each(?)) OR p.b_id IN (SELECT value FROM json_each(?)))")
-        sec = self.section(PAIR_TABLES,
+        sec = self.section(RELATED_PAIR_TABLES,
             "SELECT p.*, a.outlet AS a_outlet, a.title AS a_title, a.published_at AS a_published, "
-            "b.outlet AS b_outlet, b.title AS b_title, b.published_at AS b_published FROM pairs p "
+            "b.outlet AS b_outlet, b.title AS b_title, b.published_at AS b_published FROM related_pairs p "
             f"JOIN articles a ON a.id = p.a_id JOIN articles b ON b.id = p.b_id WHERE {cond} "
             "ORDER BY CASE p.relation WHEN 'copy' THEN 0 WHEN 'partial' THEN 1 WHEN 'rewrite' THEN 2 "
             "ELSE 3 END, p.a_id, p.b_id LIMIT 500", (ids, ids))
@@ -479,8 +480,8 @@ class Reader:
         a, b = self.article_row(a_id), self.article_row(b_id)
         if a is None or b is None:
             return None
-        relation = self.section(PAIR_TABLES,
-            "SELECT * FROM pairs WHERE (a_id = ? AND b_id = ?) OR (a_id = ? AND b_id = ?)",
+        relation = self.section(RELATED_PAIR_TABLES,
+            "SELECT * FROM related_pairs WHERE (a_id = ? AND b_id = ?) OR (a_id = ? AND b_id = ?)",
             (a_id, b_id, b_id, a_id))
         passages = self.section(PASSAGE_TABLES,
             "SELECT * FROM passages WHERE (a_id = ? AND b_id = ?) OR (a_id = ? AND b_id = ?) "
