@@ -89,6 +89,8 @@ SETTINGS = (
     Setting("reuse.sentence_min_cosine", 0.6, "cosine two sentences need to be aligned"),
     Setting("reuse.rewrite_min_aligned", 3, "rewrite: at least this many aligned pairs in one common order"),
     Setting("reuse.rewrite_min_share", 0.25, "rewrite: aligned pairs cover this share of the shorter article's sentences"),
+    Setting("reuse.moved_max_anchors", 2,
+            "rewrite evidence: unpaired sentences, each the other's best match, aligned if they cross at most this many aligned pairs"),
     Setting("reuse.gap_min_cosine", 0.45,
             "rewrite evidence: sentences between two aligned pairs, each the other's best match there, at this cosine"),
     Setting("reuse.rewrite_min_order", 0.7, "rewrite: share of aligned pairs in one common order"),
@@ -528,7 +530,7 @@ def _verify_chunk(store: Store, cfg: Any, pairs: list[tuple[str, str]], jaccards
         if relation == "rewrite":
             # Evidence only (the relation is decided): sentences the rewrite's order implies.
             for f in rewrite.fill_gaps(found, vectors[a_id][usable_a], vectors[b_id][usable_b],
-                                       cfg["reuse.gap_min_cosine"]):
+                                       cfg["reuse.gap_min_cosine"], cfg["reuse.moved_max_anchors"]):
                 sa, sb = sentences[a_id][usable_a[f.a_idx]], sentences[b_id][usable_b[f.b_idx]]
                 aligned_rows.append((sa["start"], sa["end"], sb["start"], sb["end"], f.cosine))
         dir_, earlier, later = direction(a_id, articles[a_id]["published_at"], b_id, articles[b_id]["published_at"])

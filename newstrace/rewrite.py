@@ -126,14 +126,19 @@ def order_agreement(aligned: Sequence[AlignedSentence]) -> float:
 
 
 def fill_gaps(aligned: Sequence[AlignedSentence], vectors_a: np.ndarray, vectors_b: np.ndarray,
-              min_cosine: float) -> list[AlignedSentence]:
+              min_cosine: float, max_moved: int = 0) -> list[AlignedSentence]:
     """Sentence pairs that a rewrite's order implies: between two consecutive aligned pairs
     (taken in their longest common order), or before the first or after the last of them, a
     sentence of A and one of B that are each other's best match inside that gap, at
     ``min_cosine`` or more. A translation or a loose rewrite says
     some sentences in words too far apart for the global threshold ("planes would only strike
     detached, vacated or uninhabited buildings" / "warplanes will launch airstrikes solely
-    against isolated and abandoned houses"), but they sit where the order puts them."""
+    against isolated and abandoned houses"), but they sit where the order puts them.
+
+    ``max_moved``: then, among the sentences still unpaired on both sides, a pair that are each
+    other's best match at ``min_cosine`` or more is taken if it crosses at most this many
+    anchors: a rewrite moves a sentence or two (the seeds' airstrike sentences sit two anchors
+    apart), while a chance resemblance lands anywhere."""
     import bisect
 
     if not aligned or len(vectors_a) == 0 or len(vectors_b) == 0:
@@ -172,4 +177,28 @@ def fill_gaps(aligned: Sequence[AlignedSentence], vectors_a: np.ndarray, vectors
             c = int(sims[r].argmax())
             if sims[r, c] >= min_cosine and int(sims[:, c].argmax()) == r:
                 out.append(AlignedSentence(i, gap_b[c], round(float(sims[r, c]), 4)))
+    if max_moved > 0:
+        out += _moved([*aligned, *out], vectors_a, vectors_b, used_a | {s.a_idx for s in out},
+                      used_b | {s.b_idx for s in out}, min_cosine, max_moved)
+    return out
+
+
+def _moved(anchors: Sequence[AlignedSentence], vectors_a: np.ndarray, vectors_b: np.ndarray,
+           used_a: set[int], used_b: set[int], min_cosine: float, max_moved: int) -> list[AlignedSentence]:
+    """Mutual best matches among unpaired sentences that cross at most ``max_moved`` of the
+    pairs aligned so far."""
+    rest_a = [i for i in range(len(vectors_a)) if i not in used_a]
+    rest_b = [j for j in range(len(vectors_b)) if j not in used_b]
+    if not rest_a or not rest_b:
+        return []
+    sims = vectors_a[rest_a].astype(np.float32) @ vectors_b[rest_b].astype(np.float32).T
+    out = []
+    for r, i in enumerate(rest_a):
+        c = int(sims[r].argmax())
+        if sims[r, c] < min_cosine or int(sims[:, c].argmax()) != r:
+            continue
+        j = rest_b[c]
+        crossed = sum(1 for s in anchors if (s.a_idx < i) != (s.b_idx < j))
+        if crossed <= max_moved:
+            out.append(AlignedSentence(i, j, round(float(sims[r, c]), 4)))
     return out

@@ -557,10 +557,19 @@ def _apply_passages(claims: Sequence[Claim], passages: Sequence[dict[str, Any]],
     for p in passages:
         left = [i for i in by_article.get(p["a_id"], ()) if _overlaps(claims[i], p["a_start"], p["a_end"])]
         right = [j for j in by_article.get(p["b_id"], ()) if _overlaps(claims[j], p["b_start"], p["b_end"])]
-        for i in left:
-            for j in right:
-                if sims[i, j] < floor:
-                    sims[i, j] = sims[j, i] = floor
+        if not left or not right:
+            continue
+        # A passage that holds several claims on one side: claims are matched only with their
+        # mutually most similar counterpart ("coalition warplanes will strike only abandoned
+        # houses, ... adding that these targets were chosen with the militants" against a
+        # sentence that says only the first: the added claim stays on its own).
+        best_right = {i: max(right, key=lambda j, i=i: sims[i, j]) for i in left}
+        best_left = {j: max(left, key=lambda i, j=j: sims[i, j]) for j in right}
+        for i, j in best_right.items():
+            if best_left[j] != i:
+                continue
+            if sims[i, j] < floor:
+                sims[i, j] = sims[j, i] = floor
 
 
 def group_id(story_id: str, first: Claim) -> str:
@@ -598,7 +607,7 @@ def _story_inputs(
 
 
 #: Bumped when tracing changes, so that stored traces are recomputed.
-TRACE_VERSION = 8
+TRACE_VERSION = 9
 
 
 def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]],

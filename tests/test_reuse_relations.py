@@ -189,3 +189,20 @@ def test_reuse_pasted_paragraph_found_through_its_names_months_apart(tmp_path: P
     assert pair["shared_names"] is None and pair["aligned_sentences"] == 0
     # Partial reuse is evidence, not a reason to put the two in one story.
     assert story_of[ids[0]] != story_of[ids[1]]
+
+
+def test_reuse_moved_sentences_cross_at_most_a_few_aligned_pairs() -> None:
+    from newstrace.rewrite import AlignedSentence, fill_gaps
+
+    e = np.eye(16, dtype=np.float32)
+    # Aligned pairs (2,2), (3,3), (5,5); every other sentence says something of its own, except
+    # that B4 loosely says A1 (moved past two aligned pairs) and B0 says A6 (past three).
+    a = e[[8, 1, 2, 3, 9, 5, 6, 10]]
+    b = e[[0, 11, 2, 3, 4, 5, 12, 13]]
+    b[4] = 0.6 * e[1] + 0.8 * e[15]
+    b[0] = 0.6 * e[6] + 0.8 * e[14]
+    anchors = [AlignedSentence(k, k, 1.0) for k in (2, 3, 5)]
+    assert fill_gaps(anchors, a, b, 0.45) == []  # both lie across aligned pairs: no gap holds them
+    moved = fill_gaps(anchors, a, b, 0.45, max_moved=2)
+    assert [(m.a_idx, m.b_idx) for m in moved] == [(1, 4)]
+    assert fill_gaps(anchors, a, b, 0.45, max_moved=1) == []

@@ -53,9 +53,6 @@ def test_trace_seeds_claims_both_articles_carry(seeds_store: Store, pattern: str
     assert _carriers(seeds_store, _mosul_story(seeds_store), pattern) == {"rt", "sputnik"}
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: 'planes would only strike detached, vacated or uninhabited "
-                   "buildings' and 'warplanes will launch airstrikes solely against isolated and abandoned "
-                   "houses' have a MiniLM cosine of 0.54, and lie on opposite sides of an aligned pair, so the reuse stage's gap filling does not pair them either")
 def test_trace_seeds_airstrike_claim_is_shared(seeds_store: Store) -> None:
     assert _carriers(seeds_store, _mosul_story(seeds_store), r"strike|airstrike") == {"rt", "sputnik"}
 
