@@ -551,6 +551,8 @@ def _overlaps(claim: Claim, start: int, end: int) -> bool:
 
 
 def _apply_passages(claims: Sequence[Claim], passages: Sequence[dict[str, Any]], sims: Any, floor: float) -> None:
+    import numpy as np
+
     by_article: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(claims):
         by_article[c.article_id].append(i)
@@ -563,8 +565,9 @@ def _apply_passages(claims: Sequence[Claim], passages: Sequence[dict[str, Any]],
         # mutually most similar counterpart ("coalition warplanes will strike only abandoned
         # houses, ... adding that these targets were chosen with the militants" against a
         # sentence that says only the first: the added claim stays on its own).
-        best_right = {i: max(right, key=lambda j, i=i: sims[i, j]) for i in left}
-        best_left = {j: max(left, key=lambda i, j=j: sims[i, j]) for j in right}
+        block = np.asarray(sims)[np.ix_(left, right)]
+        best_right = {i: right[int(block[r].argmax())] for r, i in enumerate(left)}
+        best_left = {j: left[int(block[:, c].argmax())] for c, j in enumerate(right)}
         for i, j in best_right.items():
             if best_left[j] != i:
                 continue
