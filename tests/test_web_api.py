@@ -27,6 +27,13 @@ def test_web_api_story_detail_has_every_section(sample) -> None:
         assert data[key]["available"] and data[key]["rows"], key
     assert data["mutations"]["rows"][0]["dangerous"] == 1
     assert data["factchecks"]["rows"][0]["verdict"] == "false"
+    # Every pair of the story's four articles: three from the reuse stage, the other three
+    # same-event because they are in one story with no textual relation.
+    bases = {(p["relation"], p["basis"]) for p in data["pairs"]["rows"]}
+    assert len(data["pairs"]["rows"]) == 6 and ("same-event", "story") in bases
+    assert {p["basis"] for p in data["pairs"]["rows"] if p["relation"] != "same-event"} == {"reuse"}
+    article = client.get(f"/api/articles/{ids['copy']}").json()
+    assert {p["basis"] for p in article["pairs"]["rows"]} == {"reuse", "story"}
 
 
 def test_web_api_lists_filter_and_page(sample) -> None:

@@ -31,7 +31,9 @@ BUSY_TIMEOUT_MS = 15000
 #: The tables each section reads; a section is shown only when all of them exist.
 STORY_TABLES = ("stories", "story_articles")
 PAIR_TABLES = ("pairs",)
-RELATED_PAIR_TABLES = ("pairs", "related_pairs")  # analysed when reuse ran
+RELATED_PAIR_TABLES = ("pairs", "related_pairs")
+#: Pairs are listed for at most this many articles at once (a story page of a huge story).
+MAX_LISTED_ARTICLES = 2000  # analysed when reuse ran
 PASSAGE_TABLES = ("passages",)
 ATTRIBUTION_TABLES = ("attributions",)
 CLAIM_TABLES = ("claims",)
@@ -338,16 +340,20 @@ class Reader:
 
     def _pairs_of(self, article_ids: Sequence[str], *, within: bool = False) -> Section:
         """Pairs touching the articles (or, with ``within``, inside the set), with both outlets."""
-        ids = json.dumps(list(article_ids))
-        cond = ("p.a_id IN (SELECT value FROM json_each(?)) AND p.b_id IN (SELECT value FROM json_each(?))"
-                if within else
-                "(p.a_id IN (SELECT value FROM json_each(?)) OR p.b_id IN (SELECT value FROM json_each(?)))")
+        ids = list(article_ids)[:MAX_LISTED_ARTICLES]
+        marks = ",".join("?" * len(ids)) or "NULL"
+        # The filters are written inside the view's query, as plain lists of values: SQLite
+        # pushes such terms into both halves of the view (reuse pairs, story members), where a
+        # json_each subquery or an OR would make it build the whole view first.
+        inner = (f"SELECT * FROM related_pairs WHERE a_id IN ({marks}) AND b_id IN ({marks})" if within else
+                 f"SELECT * FROM related_pairs WHERE a_id IN ({marks}) UNION "
+                 f"SELECT * FROM related_pairs WHERE b_id IN ({marks})")
         sec = self.section(RELATED_PAIR_TABLES,
             "SELECT p.*, a.outlet AS a_outlet, a.title AS a_title, a.published_at AS a_published, "
-            "b.outlet AS b_outlet, b.title AS b_title, b.published_at AS b_published FROM related_pairs p "
-            f"JOIN articles a ON a.id = p.a_id JOIN articles b ON b.id = p.b_id WHERE {cond} "
+            f"b.outlet AS b_outlet, b.title AS b_title, b.published_at AS b_published FROM ({inner}) p "
+            "JOIN articles a ON a.id = p.a_id JOIN articles b ON b.id = p.b_id "
             "ORDER BY CASE p.relation WHEN 'copy' THEN 0 WHEN 'partial' THEN 1 WHEN 'rewrite' THEN 2 "
-            "ELSE 3 END, p.a_id, p.b_id LIMIT 500", (ids, ids))
+            "ELSE 3 END, p.a_id, p.b_id LIMIT 500", (*ids, *ids))
         for row in sec.rows:
             row["source_id"] = pair_source(row)
         return sec
