@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import re
 
-# Words that start a sentence or a title capitalised without naming anything, and calendar
-# words (a shared "Monday" or "March" says nothing about the event).
+# Words that start a sentence or a title capitalised without naming anything ("Yesterday Ingrid
+# Holm ..." names Ingrid Holm), and calendar words (a shared "Monday" or "March" says nothing
+# about the event).
 _NOT_NAME = frozenset(
     """a an the in on at of for to and or but by from with as after before while when where this
     that these those he she it they we i you his her its their our my your mr mrs ms dr
     monday tuesday wednesday thursday friday saturday sunday january february march april may june
     july august september october november december read more related breaking update exclusive
-    watch video photo""".split()
+    watch video photo yesterday today tomorrow tonight earlier later meanwhile however also last
+    next""".split()
 )
 _WORD = r"(?:[A-Z][\w'’.-]*[a-z][\w'’-]*|[A-Z]{2,})"
 _NAME = re.compile(rf"{_WORD}(?:[ \t]+{_WORD})+")

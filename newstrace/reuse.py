@@ -60,7 +60,7 @@ STAGE = "reuse"
 # Marks in ``stage_done``: the articles whose names are stored, and the articles compared under
 # the current decision rules. Bump RULES_MARK when a change alters decisions: articles compared
 # under older rules are compared again, so a store never mixes verdicts of two rule sets.
-NAMES_MARK = "reuse-names"
+NAMES_MARK = "reuse-names-2"  # bump when event_names changes: stored names are extracted again
 RULES_MARK = "reuse-rules-3"
 BATCH = 2000
 PAIR_CHUNK = 500
@@ -233,6 +233,8 @@ def _store_names(store: Store, articles: Sequence[dict[str, Any]]) -> None:
     rows = [(name, a["id"]) for a in articles
             for name in event_names.proper_names(f"{a['title'] or ''}\n{a['text']}")]
     with store.transaction() as conn:
+        # Names from an older extractor (an earlier NAMES_MARK) are replaced, not added to.
+        conn.exec_driver_sql("DELETE FROM reuse_names WHERE article_id = ?", [(a["id"],) for a in articles])
         if rows:
             conn.exec_driver_sql("INSERT OR IGNORE INTO reuse_names(name, article_id) VALUES (?,?)", rows)
         store.mark_done(conn, NAMES_MARK, [a["id"] for a in articles])

@@ -18,3 +18,8 @@ def test_event_names_possessive_ends_a_name_and_function_words_are_trimmed() -> 
 
 def test_event_names_calendar_words_are_not_names() -> None:
     assert proper_names("On Monday March 16 the team plays.") == set()
+
+
+def test_event_names_time_words_opening_a_sentence_are_trimmed() -> None:
+    text = "Yesterday Ingrid Holm met Per Lund. Meanwhile Green Coalition members celebrated."
+    assert proper_names(text) == {"ingrid holm", "per lund", "green coalition"}
