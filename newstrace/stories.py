@@ -47,6 +47,9 @@ from .story_scorer import adapt
 
 STAGE = "stories"
 EMBED_MODEL = "all-MiniLM-L6-v2"
+# Bump RULES_MARK when what puts two articles in one story changes (REUSE_RELATIONS, the scorer,
+# the clusterer's decisions): stories built under older rules are built again at the next run.
+RULES_MARK = "stories-rules-2"
 # Relations that put two articles in one story. Not `partial`: an article that pastes a few
 # paragraphs of another (background, a quotation block) may tell a different story, and forcing
 # it would merge the two stories (planted partial pages did exactly that).
@@ -283,10 +286,29 @@ def _refresh_summary(conn: Connection, story_id: str, now: str) -> None:
 
 
 # -- the stage -------------------------------------------------------------------------------
+def _rebuild_if_rules_changed(store: Store) -> int:
+    """Stories built under older rules (articles without RULES_MARK) are built again: every
+    story is dropped and every live article clustered anew, in publication order, from the
+    cached evidence (nothing is embedded again). Ids follow the rule of the module docstring, so
+    most come back unchanged; one that does not still resolves through the article that started
+    it (``resolve_story_id``). Returns how many articles were clustered under older rules."""
+    stale = int(store.scalar(
+        "SELECT COUNT(*) FROM stage_done d WHERE d.stage = :stage AND NOT EXISTS "
+        "(SELECT 1 FROM stage_done m WHERE m.stage = :mark AND m.article_id = d.article_id)",
+        {"stage": STAGE, "mark": RULES_MARK}) or 0)
+    if stale:
+        with store.transaction() as conn:
+            for table in ("story_articles", "story_state", "stories"):
+                conn.exec_driver_sql(f"DELETE FROM {table}")
+            conn.exec_driver_sql("DELETE FROM stage_done WHERE stage IN (?, ?)", (STAGE, RULES_MARK))
+    return stale
+
+
 def run(ctx: StageContext) -> dict[str, Any]:
     store = ctx.store
     if "story_state" not in store.tables():
         raise StageError("The store lacks the stories tables. Open it with Store.open() to migrate it.")
+    rebuilt = _rebuild_if_rules_changed(store)
     params = params_from(ctx.config)
     batch_size = int(ctx.config["stories.batch_size"])
     if batch_size < 1:
@@ -314,18 +336,21 @@ def run(ctx: StageContext) -> dict[str, Any]:
         with store.transaction() as conn:
             _write_batch(conn, clusterer, result, records, bridged_by)
             store.mark_done(conn, STAGE, [a["id"] for a in articles])
+            store.mark_done(conn, RULES_MARK, [a["id"] for a in articles])
         counts.update(a.evidence for a in result.assignments)
         counts["merges"] += len(result.merges)
         ctx.progress.advance(len(articles))
     ctx.progress.finish()
     return {"articles": len(pending), "new_stories": counts["new"], "joined_by_similarity": counts["similar"],
-            "joined_by_reuse": counts["reuse"], "merges": counts["merges"],
+            "joined_by_reuse": counts["reuse"], "merges": counts["merges"], "rebuilt_from_older_rules": rebuilt,
             "stories": int(store.scalar("SELECT COUNT(*) FROM stories") or 0)}
 
 
 # -- reading ---------------------------------------------------------------------------------
 def resolve_story_id(store: Store, story_id: str) -> str | None:
-    """The live id for ``story_id``, following recorded merges; None if unknown."""
+    """The live id for ``story_id``, following recorded merges; None if unknown. An id that a
+    rebuild (``_rebuild_if_rules_changed``) did not bring back resolves to the story now holding
+    the article that started it (a story id is "s-" and that article's id)."""
     seen = set()
     current = story_id
     while current not in seen:
@@ -334,8 +359,12 @@ def resolve_story_id(store: Store, story_id: str) -> str | None:
             return current
         kept = store.scalar("SELECT kept_id FROM story_merges WHERE absorbed_id = :i", {"i": current})
         if kept is None:
-            return None
+            break
         current = kept
+    if story_id.startswith("s-"):
+        holder = store.scalar("SELECT story_id FROM story_articles WHERE article_id = :a", {"a": story_id[2:]})
+        if holder is not None and holder != story_id:
+            return resolve_story_id(store, str(holder))
     return None
 
 
