@@ -638,6 +638,10 @@ def run(ctx: StageContext) -> dict[str, Any]:
             semantic = {(a, b) for a, b in semantic - names
                         if float(leads[a] @ leads[b]) >= cfg["reuse.lead_min_cosine"]} | (semantic & names)
         candidates |= semantic | names
+    else:
+        # Without embeddings, articles that share names are still checked for pasted passages.
+        near, far = _name_candidates(store, cfg, new_ids)
+        candidates |= near | far
     ordered = sorted(candidates)
     ctx.progress.start("reuse: verify pairs", len(ordered))
     related = 0

@@ -206,3 +206,10 @@ def test_reuse_moved_sentences_cross_at_most_a_few_aligned_pairs() -> None:
     moved = fill_gaps(anchors, a, b, 0.45, max_moved=2)
     assert [(m.a_idx, m.b_idx) for m in moved] == [(1, 4)]
     assert fill_gaps(anchors, a, b, 0.45, max_moved=1) == []
+
+
+def test_reuse_pasted_paragraph_found_through_its_names_without_embeddings(store: Store) -> None:
+    ids = add_articles(store, _pasted_pair(random.Random(11), named=True))
+    _run(store)  # reuse.semantic off
+    (pair,) = store.rows("SELECT * FROM pairs")
+    assert pair["relation"] == "partial" and pair["earlier_id"] == ids[0] and pair["lead_cosine"] is None
