@@ -1,6 +1,6 @@
 """Benchmark attribution extraction on PolNeAR (../shared/data/polnear).
 
-    python bench/attribution.py [--split dev|train] [--quick] [--runs 3]
+    python bench/attribution.py [--split dev|train] [--quick] [--runs 3] [--other-model PATH]
 
 Scores source, cue and content spans separately (micro over the split): exact match (same
 trimmed [start, end)) and overlap (one-to-one greedy pairing of spans that share a character).
@@ -90,6 +90,29 @@ def _predict(texts: list[str], rules_only: bool) -> list[Spans]:
 def predict_newstrace(texts: list[str]) -> list[Spans]:
     """The packaged learned model (newstrace/models_data/attribution.json.gz)."""
     return _predict(texts, rules_only=False)
+
+
+def predict_with(model_path: Path) -> Callable[[list[str]], list[Spans]]:
+    """Another weights file (with its LSTM tagger file beside it, if any), e.g. an older model
+    taken from git, timed in the same process as the packaged one."""
+    from newstrace.attribution import extract_attributions, parse_many
+    from newstrace.attribution_model import load_model
+    from newstrace.models import spacy_nlp
+
+    model = load_model.__wrapped__(model_path)
+
+    def predict(texts: list[str]) -> list[Spans]:
+        preds = []
+        for text, docs in zip(texts, parse_many(texts, spacy_nlp()), strict=True):
+            spans: Spans = {t: [] for t in TYPES}
+            for att in extract_attributions(text, parsed=docs, model=model):
+                for key, span in (("source", att.source), ("cue", att.cue), ("content", att.content)):
+                    if span is not None:
+                        spans[key].append((span.start, span.end))
+            preds.append(spans)
+        return preds
+
+    return predict
 
 
 def predict_rules(texts: list[str]) -> list[Spans]:
@@ -182,6 +205,8 @@ def main() -> int:
     parser.add_argument("--split", default="dev", choices=("train", "dev"))
     parser.add_argument("--quick", action="store_true", help="first 20 articles only, one run")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--other-model", type=Path, default=None,
+                        help="also time and score this attribution.json.gz (e.g. an older one from git)")
     args = parser.parse_args()
     if not DATA.is_dir():
         print(f"SKIP: PolNeAR is not at {DATA}: check out ../shared beside the repo.")
@@ -200,6 +225,8 @@ def main() -> int:
     print("reference (Citron on PARC 3.0, exact F1): source 82.0  cue 82.3  content 59.3")
     systems = (("cue-regex baseline", predict_baseline, runs), ("newstrace rules only (1 run)", predict_rules, 1),
                ("newstrace learned model", predict_newstrace, runs))
+    if args.other_model is not None:
+        systems += ((f"model {args.other_model}", predict_with(args.other_model), runs),)
     for name, fn, n_runs in systems:
         preds, seconds = timed(fn, texts, n_runs)
         result = score(gold, preds)

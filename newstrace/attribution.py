@@ -478,11 +478,10 @@ def _best(model: Any, cands: Candidates, threshold: float) -> tuple[int, int] | 
 
 def model_spans(doc: Any, quotes: list[tuple[int, int]], model: Any) -> list[RuleItem]:
     """The learned model's attributions of one paragraph doc, in the rules' format."""
-    from .attribution_model import cue_features, cue_head, decode_cues
+    from .attribution_model import cue_head, decode_cues
 
     rules = rule_spans(doc, quotes)
-    feats = cue_features(doc, quotes, rule_cue_tokens(doc, rules), CUE_LEMMAS)
-    tag_probs = model.cue_tag_probs(feats)
+    tag_probs = model.cue_probs(doc, quotes, rule_cue_tokens(doc, rules), CUE_LEMMAS)
     probs = [b + i for _, b, i in tag_probs]  # P(token is part of a cue)
     out: list[RuleItem] = []
     cues = decode_cues(doc, tag_probs)
