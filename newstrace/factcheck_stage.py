@@ -20,6 +20,7 @@ from typing import Any
 
 from .errors import InputError, StageError
 from .matching import FactCheckDoc, Matcher, Reranker, default_reranker
+from .models import default_cache_dir
 from .pipeline import StageContext
 from .store import Store, utcnow
 
@@ -60,12 +61,16 @@ def store_matcher(store: Store, reranker: Reranker | None = None) -> Matcher:
                          "`newstrace factchecks import FILE`.")
     _ensure_embeddings(store)
     rows = store.rows(
-        "SELECT f.id, f.claim, f.title, f.published_at, e.claim_vec, e.title_vec FROM factchecks f "
+        "SELECT f.id, f.claim, f.title, f.published_at, f.metadata, e.claim_vec, e.title_vec FROM factchecks f "
         "JOIN factcheck_embeddings e ON e.factcheck_id = f.id ORDER BY f.id")
-    docs = [FactCheckDoc(r["id"], r["claim"], r["title"], r["published_at"]) for r in rows]
+    # A subtitle (CLEF 2022's verified claims have one) is a retrieval channel of its own; its
+    # vectors are cached on disk by the Matcher, keyed by the texts.
+    docs = [FactCheckDoc(r["id"], r["claim"], r["title"], r["published_at"],
+                         str(json.loads(r["metadata"] or "{}").get("subtitle") or "")) for r in rows]
     claim_vecs = np.vstack([np.frombuffer(r["claim_vec"], np.float32) for r in rows])
     title_vecs = np.vstack([np.frombuffer(r["title_vec"], np.float32) for r in rows])
-    return Matcher.build(docs, reranker=reranker or default_reranker(), embeddings=(claim_vecs, title_vecs))
+    return Matcher.build(docs, reranker=reranker or default_reranker(), embeddings=(claim_vecs, title_vecs),
+                         cache_dir=default_cache_dir())
 
 
 def match_texts(store: Store, texts: list[str], *, k: int = 5,

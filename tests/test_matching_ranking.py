@@ -96,3 +96,42 @@ def test_matching_embedding_cache_is_reused(tmp_path: Path) -> None:
     second = Matcher.build(DOCS[:3], reranker=default_reranker(), cache_dir=tmp_path)
     assert np.array_equal(first._claim_vecs, second._claim_vecs)
     assert sorted(tmp_path.glob("emb-*.npy")) == files
+
+
+def test_matching_soft_overlap_prefers_the_paraphrase() -> None:
+    from newstrace.matching import STOPWORDS
+    from newstrace.matching_soft import SoftOverlap
+
+    texts = ["Canada's immigration website crashed after the election.",
+             "A shark swam down a flooded highway after the hurricane."]
+    soft = SoftOverlap.build(texts, STOPWORDS)
+    covered_query, covered_doc = soft.scores("Canadian immigration site overloaded after the vote", np.array([0, 1]))
+    assert covered_query[0] > covered_query[1] + 0.1 and covered_doc[0] > covered_doc[1] + 0.1
+    assert covered_query[0] < 1.0  # "overloaded" is near "crashed", not the same piece
+    same, _ = soft.scores(texts[0], np.array([0]))
+    assert same[0] == pytest.approx(1.0, abs=1e-5)
+    none_q, none_d = soft.scores("the of and", np.array([0, 1]))  # function words only: no evidence
+    assert not none_q.any() and not none_d.any()
+
+
+def test_matching_subtitle_is_searched_and_falls_back_to_the_title() -> None:
+    docs = [FactCheckDoc("quiet", "A viral photograph shows a rare animal.", "Is This Photo Real?",
+                         subtitle="Pictures of a pink manta ray off Lady Elliot Island drew wide attention."),
+            FactCheckDoc("other", "A viral photograph shows a rare bird.", "Is This Bird Real?")]
+    assert docs[1].summary == "Is This Bird Real?"
+    matcher = Matcher.build(docs, reranker=default_reranker())
+    assert matcher.bm25_scores("pink manta ray", field_name="s")[0] > 0
+    assert matcher.bm25_scores("pink manta ray", field_name="ct")[0] == 0
+    assert matcher.rank(["pink manta ray near Lady Elliot Island"], k=1)[0][0].factcheck_id == "quiet"
+    # Subtitle vectors given with the others are used as they are; without them, the title's.
+    again = Matcher.build(docs, reranker=default_reranker(),
+                          embeddings=(matcher._claim_vecs, matcher._title_vecs))
+    assert np.array_equal(again._subtitle_vecs[1], matcher._title_vecs[1])
+    assert not np.array_equal(again._subtitle_vecs[0], matcher._title_vecs[0])
+
+
+def test_matching_collection_rank_counts_higher_scores() -> None:
+    from newstrace.matching import _collection_rank
+
+    scores = np.array([0.1, 0.9, 0.5, 0.9, -1e9])
+    assert _collection_rank(scores, np.array([1, 3, 2, 0, 4])).tolist() == [0, 0, 2, 3, 4]
