@@ -42,6 +42,7 @@ from .clustering import (
 from .config import Setting
 from .errors import InputError, StageError
 from .pipeline import StageContext
+from .reuse import RULES_MARK as REUSE_RULES_MARK
 from .store import Store, utcnow
 from .story_scorer import adapt
 
@@ -49,7 +50,9 @@ STAGE = "stories"
 EMBED_MODEL = "all-MiniLM-L6-v2"
 # Bump RULES_MARK when what puts two articles in one story changes (REUSE_RELATIONS, the scorer,
 # the clusterer's decisions): stories built under older rules are built again at the next run.
-RULES_MARK = "stories-rules-2"
+# The reuse verdicts that force stories are part of those rules, so a change of the reuse
+# stage's rules (reuse.RULES_MARK, which has it decide every pair again) rebuilds them too.
+RULES_MARK = f"stories-rules-2+{REUSE_RULES_MARK}"
 # Relations that put two articles in one story. Not `partial`: an article that pastes a few
 # paragraphs of another (background, a quotation block) may tell a different story, and forcing
 # it would merge the two stories (planted partial pages did exactly that).
