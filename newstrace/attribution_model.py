@@ -47,6 +47,18 @@ MAX_SPAN_TOKENS = 120  # longer candidates are almost never annotated spans (tra
 CharRange = tuple[int, int]
 
 
+def _write_json_gz(path: Path, data: Any) -> None:
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    # mtime=0: the same weights give the same bytes, so retraining is reproducible byte for byte.
+    with open(path, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
+        gz.write(raw)
+
+
+def _read_json_gz(path: Path) -> Any:
+    with gzip.open(path, "rb") as fh:
+        return json.loads(fh.read())
+
+
 @dataclass(frozen=True)
 class LinearModel:
     """A binary logistic regression stored as feature → weight."""
@@ -123,10 +135,7 @@ class AttributionModel:
                    thresholds={k: float(v) for k, v in data["thresholds"].items()})
 
     def save(self, path: Path = MODEL_PATH) -> None:
-        raw = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")).encode()
-        # mtime=0: the same weights give the same bytes, so retraining is reproducible byte for byte.
-        with open(path, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
-            gz.write(raw)
+        _write_json_gz(path, self.to_json())
 
 
 @lru_cache(maxsize=1)
@@ -134,8 +143,7 @@ def load_model(path: Path = MODEL_PATH) -> AttributionModel | None:
     """The packaged model, or None when the package was built without it (rules are used)."""
     if not path.is_file():
         return None
-    with gzip.open(path, "rb") as fh:
-        model = AttributionModel.from_json(json.loads(fh.read()))
+    model = AttributionModel.from_json(_read_json_gz(path))
     tagger = load_tagger(path.parent / TAGGER_PATH.name)
     return model if tagger is None else replace(model, tagger=tagger)
 
@@ -526,14 +534,11 @@ class CueTagger:
         return cls(data["vocab"], data["lemmas"], arrays)
 
     def save(self, path: Path = TAGGER_PATH) -> None:
-        raw = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")).encode()
-        with open(path, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
-            gz.write(raw)
+        _write_json_gz(path, self.to_json())
 
 
 @lru_cache(maxsize=1)
 def load_tagger(path: Path = TAGGER_PATH) -> CueTagger | None:
     if not path.is_file():
         return None
-    with gzip.open(path, "rb") as fh:
-        return CueTagger.from_json(json.loads(fh.read()))
+    return CueTagger.from_json(_read_json_gz(path))

@@ -626,12 +626,12 @@ def run(ctx: StageContext) -> dict[str, Any]:
     if cfg["reuse.semantic"]:
         first_ids, first_matrix = _first_pass_vectors(store, cfg)
         semantic = _semantic_candidates(cfg, first_ids, first_matrix, new_ids) - candidates
-        names, far_names = _name_candidates(store, cfg, new_ids)
-        names |= far_names
+        near_names, far_names = _name_candidates(store, cfg, new_ids)
+        names = near_names | far_names
         leads = _lead_vectors(store, sorted({x for pair in candidates | semantic | names for x in pair}))
         # Far name pairs that nothing else proposed are aligned by meaning only if their
         # title+leads pass the gate every semantic candidate passes; else verbatim passages only.
-        lexical_only = {(a, b) for a, b in far_names - candidates - semantic - (names - far_names)
+        lexical_only = {(a, b) for a, b in far_names - candidates - semantic
                         if float(leads[a] @ leads[b]) < cfg["reuse.lead_min_cosine"]}
         if cfg["reuse.static_first_pass"]:
             # The static model only proposes; MiniLM's title+lead cosine decides, as without it.
