@@ -18,8 +18,9 @@ methods get the same time window there.
 
 Speed: a synthetic stream of 100,000 records (story-structured vectors, entities, numbers and
 times over one year; the vectors stand in for MiniLM's, whose own cost is measured apart on
-real title+leads; taken through the story adapter, as the stage does) through the clusterer and the baseline, articles/s and peak memory; then the
-latency of adding a batch of 1,000 to a store of 100,000 through the real ``stories`` stage.
+real title+leads; taken through the story adapter, as the stage does) through the clusterer and the baseline, articles/s and peak memory, and the
+latency of adding a batch of 1,000 to a stream of 100,000, in one process. The same through the
+real ``stories`` stage on a SQLite store: ``bench/stories_store.py``.
 """
 
 from __future__ import annotations
@@ -305,11 +306,12 @@ def quality(quick: bool, cache: Path | None, log: Callable[[str], None]) -> dict
 
 
 # -- speed -----------------------------------------------------------------------------------
-def synthetic_stream(n: int, seed: int = 7) -> tuple[list[Record], list[str]]:
+def synthetic_stream(n: int, seed: int = 7, *, adapted: bool = True) -> tuple[list[Record], list[str]]:
     """n records in time order over a year, in stories of 1-40 articles spanning a few days:
     vectors near a story centre (cosine ~0.6-0.8, like MiniLM's for one story), entities,
     numbers and words drawn from the story's own vocabulary plus common ones. Also the texts,
-    for the TF-IDF baseline."""
+    for the TF-IDF baseline. The vectors are taken through the story adapter unless
+    ``adapted`` is false (what the store keeps)."""
     from newstrace.story_scorer import adapt
 
     rng = np.random.default_rng(seed)
@@ -324,7 +326,9 @@ def synthetic_stream(n: int, seed: int = 7) -> tuple[list[Record], list[str]]:
         names = [f"Name{story}x{k}" for k in range(4)]
         for _ in range(size):
             v = centre + rng.normal(scale=0.035, size=384).astype(np.float32)
-            v = adapt(v / np.linalg.norm(v))  # as the stories stage does with MiniLM's vectors
+            v = v / np.linalg.norm(v)
+            if adapted:  # as the stories stage does with MiniLM's vectors
+                v = adapt(v)
             words = list(rng.choice(vocab, 6)) + [f"common{int(c)}" for c in rng.integers(0, 3000, 14)]
             ents = list(rng.choice(names, 2))
             text = " ".join(words) + " " + " ".join(ents)

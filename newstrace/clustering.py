@@ -282,13 +282,13 @@ class OnlineClusterer:
         item_times = self._times[:n]
         return np.flatnonzero(np.isnan(item_times) | ((item_times >= lo) & (item_times <= hi)))
 
-    def _story_scores(self, record: Record, slots: np.ndarray) -> dict[str, float]:
+    def _story_scores(self, record: Record, slots: np.ndarray, cosines: np.ndarray) -> dict[str, float]:
         """Mean same-story probability of ``record`` against the nearest members of each story
-        that one of its ``candidates`` nearest items belongs to (within the time window)."""
+        that one of its ``candidates`` nearest items (``slots``, at ``cosines``) belongs to
+        (within the time window)."""
         p = self.params
         if len(slots) == 0:
             return {}
-        cosines = self._vectors[slots] @ record.vector
         k = min(p.candidates, len(slots))
         nearest = slots[np.argpartition(-cosines, k - 1)[:k]] if k < len(slots) else slots
         story_ids = sorted({self.resolve(self._item_story[s]) for s in nearest.tolist()})
@@ -366,11 +366,20 @@ class OnlineClusterer:
         merges: list[tuple[str, str]] = []
         touched: set[str] = set()
         p = self.params
-        for record in records:
+        # Cosines with the window's items for the whole batch in one matrix product, not one
+        # gathered copy per record: with undated records the window is every item, and the copy
+        # per record dominated the cost.
+        window_cosines = (self._vectors[window] @ np.stack([r.vector for r in records]).T
+                          if len(window) and records else np.zeros((0, len(records)), np.float32))
+        for i, record in enumerate(records):
             slots = np.concatenate([window, np.arange(first_new_slot, len(self._items))]).astype(np.int64)
+            cosines = np.concatenate([
+                window_cosines[:, i],
+                self._vectors[first_new_slot : len(self._items)] @ record.vector
+                if len(self._items) > first_new_slot else np.zeros(0, np.float32)])
             linked = {self.resolve(self.assignment[x]) for x in record.links if x in self.assignment}
             linked = {s for s in linked if s in self.stories}
-            scores = self._story_scores(record, slots)
+            scores = self._story_scores(record, slots, cosines)
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
             bridged: list[StoryState] = []
             if linked:

@@ -164,10 +164,33 @@ def _reuse_links(store: Store, ids: Sequence[str]) -> dict[str, list[str]]:
 
 
 # -- clusterer state -------------------------------------------------------------------------
+def _nearest_undated_stories(store: Store, records: Sequence[Record], params: ClusterParams) -> list[str]:
+    """Stories outside the time-window query that a record of the batch could still join: for
+    an undated record, any story; for a dated one, the stories without dates. Of those, only the
+    stories of each record's ``params.candidates`` nearest clustered articles can win, because
+    the clusterer scores no other story (``OnlineClusterer._story_scores``), so loading just
+    these gives the same decisions as loading all of them. Loading all of them made every batch
+    of an undated pile (plain-text files, the common case) read every story's members and
+    words: quadratic in the store's size. This reads only vectors (one matrix product)."""
+    undated = [r for r in records if r.time is None]
+    scope = "" if undated else (
+        "JOIN story_state st ON st.story_id = sa.story_id WHERE st.first_time IS NULL OR st.last_time IS NULL")
+    rows = store.rows(f"SELECT sa.story_id, f.vector FROM story_articles sa JOIN story_features f "
+                      f"ON f.article_id = sa.article_id {scope}")
+    if not rows:
+        return []
+    vectors = adapt(np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows]))
+    cosines = vectors @ np.stack([r.vector for r in records]).T  # articles × records
+    k = min(params.candidates, len(rows))
+    nearest = np.argpartition(-cosines, k - 1, axis=0)[:k] if k < len(rows) else np.arange(len(rows))[:, None]
+    return sorted({rows[i]["story_id"] for i in np.unique(nearest).tolist()})
+
+
 def _load_state(store: Store, records: Sequence[Record], params: ClusterParams,
                 links: dict[str, list[str]]) -> OnlineClusterer:
     """A clusterer holding the stories that the batch can join: those in its time window, those
-    without dates when the batch has undated articles, and those its reuse links point into."""
+    near its articles among the stories the window cannot place (``_nearest_undated_stories``),
+    and those its reuse links point into."""
     times = [r.time for r in records if r.time is not None]
     linked = sorted({x for r in records for x in links.get(r.id, ())})
     known = {
@@ -177,16 +200,15 @@ def _load_state(store: Store, records: Sequence[Record], params: ClusterParams,
             {"ids": json.dumps(linked)},
         )
     }
-    where = ["story_id IN (SELECT value FROM json_each(:linked))"]
-    if len(times) < len(records):
-        where.append("1")  # an undated article may belong to any story
-    else:
-        where.append("last_time IS NULL OR first_time IS NULL OR "
-                     "(last_time >= :lo AND first_time <= :hi)")
+    where = ["story_id IN (SELECT value FROM json_each(:linked))",
+             "story_id IN (SELECT value FROM json_each(:near))"]
+    if times:
+        where.append("last_time >= :lo AND first_time <= :hi")
     rows = store.rows(
         f"SELECT st.*, s.size FROM story_state st JOIN stories s ON s.id = st.story_id "
         f"WHERE ({') OR ('.join(where)})",
         {"linked": json.dumps(sorted(set(known.values()))),
+         "near": json.dumps(_nearest_undated_stories(store, records, params) if records else []),
          "lo": (min(times) - params.window_days) if times else 0.0,
          "hi": (max(times) + params.window_days) if times else 0.0},
     )

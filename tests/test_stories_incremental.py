@@ -127,6 +127,56 @@ def test_stories_one_batch_equals_many(store, monkeypatch, tmp_path):
     assert results[0] == results[1]
 
 
+TOPICS = [FLOOD, FIRE, "senate budget vote tax bill deficit spending committee",
+          "vaccine trial doses clinic patients virus study results", "stadium final goal striker league cup fans",
+          "election ballots polls turnout candidates county recount"]
+
+
+def undated_pile() -> list[dict[str, str]]:
+    """Three tellings of each of six stories, without dates, interleaved (plain-text piles)."""
+    return [{"title": topic.split()[0].title(), "text": f"{topic} {extra}.", "outlet": f"o{k}.com"}
+            for k, extra in enumerate(("alpha", "beta", "gamma")) for topic in TOPICS]
+
+
+def test_stories_undated_pile_batch_by_batch_equals_one_batch(store, monkeypatch, tmp_path):
+    """Undated articles are compared only with the stories of their nearest articles (not with
+    every story): clustered one by one they still end as in a single batch."""
+    from newstrace.store import Store
+
+    monkeypatch.setattr(models, "embed", hashed_bag_of_words)
+    results = []
+    for batch_size, db in ((1000, store), (1, Store.open(tmp_path / "other.db"))):
+        ctx = StageContext(db, Config({"stories.threshold": 0.5, "stories.merge_threshold": 0.55,
+                                       "stories.batch_size": batch_size}))
+        add_articles(db, undated_pile())
+        run_stages(ctx)
+        results.append(story_of(db))
+    assert results[0] == results[1]
+    assert len(set(results[0].values())) == len(TOPICS)
+
+
+def test_stories_undated_batch_loads_only_nearby_stories(ctx, monkeypatch):
+    store = ctx.store
+    add_articles(store, undated_pile())
+    run_stages(ctx)
+    assert len(stories.list_stories(store)) == len(TOPICS)
+    ids = add_articles(store, [{"title": "Wildfire", "text": f"{FIRE} delta.", "outlet": "z.com"}])
+    loaded: list[int] = []
+    real = stories._load_state
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        clusterer = real(*args, **kwargs)
+        loaded.append(len(clusterer.stories))
+        return clusterer
+
+    monkeypatch.setattr(stories, "_load_state", spy)
+    run_stages(StageContext(store, Config({"stories.threshold": 0.5, "stories.merge_threshold": 0.55,
+                                           "stories.candidates": 2})))
+    assert loaded == [1]  # its two nearest articles are both in the fire story
+    fire_story = story_of(store)[ids[0]]
+    assert stories.get_story(store, fire_story)["size"] == 4
+
+
 def test_stories_built_under_older_rules_are_built_again_and_old_ids_resolve(ctx):
     store = ctx.store
     flood, fire, fire2 = add_articles(store, [article(FLOOD, 1, "a.com"), article(FIRE, 2, "b.com"),
