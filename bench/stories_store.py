@@ -3,6 +3,8 @@
     python bench/stories_store.py                 # 100,000 dated articles, then 3 batches of 1,000
     python bench/stories_store.py --undated       # the same without dates (a pile of plain-text files)
     python bench/stories_store.py --n 20000       # a smaller store
+    python bench/stories_store.py --undated --save-db /tmp/undated.db   # keep the built store
+    python bench/stories_store.py --undated --from-db /tmp/undated.db   # time the adds only, on a copy
 
 What ``bench/stories.py --speed-only`` measures is the clusterer in one process, holding every
 record. This measures what a user waits for: the real ``stories`` stage on a real SQLite file,
@@ -13,8 +15,8 @@ features are written to ``story_features`` first, as if the stage had embedded t
 figures leave out the embedding (about 10 s per 1,000 title+leads, measured by
 ``bench/stories.py --speed-only``). Printed: articles/s while building the store through the
 stage in batches of 1,000, peak resident memory of the process, and the median latency of
-adding 1,000 new articles to the full store (3 runs). The baseline is the same stage on the
-same store size from an older checkout: ``NEWSTRACE_CODE=/path/to/checkout python
+adding 1,000 new articles to the full store (3 runs), then of adding 10 (a live feed's small
+batch; 3 runs). The baseline is the same stage on the same store from an older checkout: ``NEWSTRACE_CODE=/path/to/checkout python
 bench/stories_store.py`` measures that checkout's ``newstrace`` package with this script.
 """
 
@@ -25,10 +27,13 @@ import datetime as dt
 import json
 import os
 import resource
+import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -83,34 +88,45 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="articles in the store before the timed batches")
     parser.add_argument("--undated", action="store_true", help="store the articles without publication dates")
-    parser.add_argument("--db", type=Path, default=None, help="SQLite file to build (default: a temporary one)")
+    parser.add_argument("--save-db", type=Path, default=None, help="copy the built store here (before the adds)")
+    parser.add_argument("--from-db", type=Path, default=None,
+                        help="skip the build: time the adds on a copy of a store saved with --save-db (same --n)")
     args = parser.parse_args()
     # adapted=False: the store keeps MiniLM's own vectors and the stage applies the adapter.
-    records, _ = synthetic_stream(args.n + 3000, adapted=False)
+    records, _ = synthetic_stream(args.n + 3030, adapted=False)
     base, extra = records[: args.n], records[args.n :]
     folder = tempfile.TemporaryDirectory()
-    path = args.db or Path(folder.name) / "stories.db"
+    path = Path(folder.name) / "stories.db"
     config = Config({"stories.batch_size": 1000})
     dated = not args.undated
     print(f"stories stage on a store of {args.n} {'dated' if dated else 'undated'} articles ({path})", flush=True)
+    figures: dict[str, object] = {"n": args.n, "dated": dated}
+    if args.from_db:
+        shutil.copyfile(args.from_db, path)
     with Store.open(path) as store:
-        insert(store, base, dated=dated)
-        progress = Every10k()
-        started = time.perf_counter()
-        summary = stories.run(StageContext(store, config, progress))
-        build = time.perf_counter() - started
-        print(f"  built: {args.n / build:.1f} articles/s ({build:.0f} s), {summary['stories']} stories", flush=True)
-        latencies = []
-        for k in range(3):
-            insert(store, extra[k * 1000 : (k + 1) * 1000], dated=dated)
+        if not args.from_db:
+            insert(store, base, dated=dated)
             started = time.perf_counter()
-            stories.run(StageContext(store, config))
-            latencies.append(time.perf_counter() - started)
-            print(f"  add 1,000 to {args.n + k * 1000}: {latencies[-1]:.2f} s", flush=True)
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"n": args.n, "dated": dated, "build_articles_per_s": round(args.n / build, 1),
-                      "add_1000_median_s": round(statistics.median(latencies), 2),
-                      "peak_rss_mib": round(peak_mib), "stories": summary["stories"]}))
+            summary = stories.run(StageContext(store, config, Every10k()))
+            build = time.perf_counter() - started
+            print(f"  built: {args.n / build:.1f} articles/s ({build:.0f} s), {summary['stories']} stories", flush=True)
+            figures |= {"build_articles_per_s": round(args.n / build, 1), "stories": summary["stories"]}
+        if args.save_db:
+            args.save_db.unlink(missing_ok=True)
+            with closing(sqlite3.connect(path)) as raw:
+                raw.execute("VACUUM INTO ?", (str(args.save_db),))
+        for size in (1000, 10):
+            latencies = []
+            for _ in range(3):
+                insert(store, extra[:size], dated=dated)
+                extra = extra[size:]
+                started = time.perf_counter()
+                stories.run(StageContext(store, config))
+                latencies.append(time.perf_counter() - started)
+                print(f"  add {size:,}: {latencies[-1]:.2f} s", flush=True)
+            figures[f"add_{size}_median_s"] = round(statistics.median(latencies), 2)
+    figures["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

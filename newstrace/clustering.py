@@ -366,15 +366,18 @@ class OnlineClusterer:
         merges: list[tuple[str, str]] = []
         touched: set[str] = set()
         p = self.params
-        # Cosines with the window's items for the whole batch in one matrix product, not one
+        # Cosines with the window's items in one matrix product per 128 records, not one
         # gathered copy per record: with undated records the window is every item, and the copy
         # per record dominated the cost.
-        window_cosines = (self._vectors[window] @ np.stack([r.vector for r in records]).T
-                          if len(window) and records else np.zeros((0, len(records)), np.float32))
+        window_vectors = self._vectors[window]
+        window_cosines = np.zeros((len(window), 0), np.float32)
         for i, record in enumerate(records):
+            if i % 128 == 0:
+                chunk = np.stack([r.vector for r in records[i : i + 128]]).T
+                window_cosines = window_vectors @ chunk if len(window) else np.zeros((0, chunk.shape[1]), np.float32)
             slots = np.concatenate([window, np.arange(first_new_slot, len(self._items))]).astype(np.int64)
             cosines = np.concatenate([
-                window_cosines[:, i],
+                window_cosines[:, i % 128],
                 self._vectors[first_new_slot : len(self._items)] @ record.vector
                 if len(self._items) > first_new_slot else np.zeros(0, np.float32)])
             linked = {self.resolve(self.assignment[x]) for x in record.links if x in self.assignment}

@@ -180,10 +180,15 @@ def _nearest_undated_stories(store: Store, records: Sequence[Record], params: Cl
     if not rows:
         return []
     vectors = adapt(np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows]))
-    cosines = vectors @ np.stack([r.vector for r in records]).T  # articles × records
     k = min(params.candidates, len(rows))
-    nearest = np.argpartition(-cosines, k - 1, axis=0)[:k] if k < len(rows) else np.arange(len(rows))[:, None]
-    return sorted({rows[i]["story_id"] for i in np.unique(nearest).tolist()})
+    if k == len(rows):
+        return sorted({r["story_id"] for r in rows})
+    found: set[int] = set()
+    queries = np.stack([r.vector for r in records])
+    for start in range(0, len(queries), 128):  # 128 records at a time bounds the memory
+        cosines = vectors @ queries[start : start + 128].T  # articles × records
+        found.update(np.argpartition(-cosines, k - 1, axis=0)[:k].ravel().tolist())
+    return sorted({rows[i]["story_id"] for i in found})
 
 
 def _load_state(store: Store, records: Sequence[Record], params: ClusterParams,
