@@ -366,9 +366,9 @@ class OnlineClusterer:
         merges: list[tuple[str, str]] = []
         touched: set[str] = set()
         p = self.params
-        # Cosines with the window's items in one matrix product per 128 records, not one
-        # gathered copy per record: with undated records the window is every item, and the copy
-        # per record dominated the cost.
+        # Cosines with the window's items in one matrix product per 128 records, instead of a
+        # gathered copy of the window for each record (with undated records the window is every
+        # item).
         window_vectors = self._vectors[window]
         window_cosines = np.zeros((len(window), 0), np.float32)
         for i, record in enumerate(records):

@@ -169,9 +169,11 @@ def _nearest_undated_stories(store: Store, records: Sequence[Record], params: Cl
     an undated record, any story; for a dated one, the stories without dates. Of those, only the
     stories of each record's ``params.candidates`` nearest clustered articles can win, because
     the clusterer scores no other story (``OnlineClusterer._story_scores``), so loading just
-    these gives the same decisions as loading all of them. Loading all of them made every batch
-    of an undated pile (plain-text files, the common case) read every story's members and
-    words: quadratic in the store's size. This reads only vectors (one matrix product)."""
+    these gives the same decisions as loading all of them, which read every story's members and
+    words. This reads only the vectors. A small batch on a large store gains most (10 undated
+    articles on 100,000: 2.6 s instead of 4.3 s, ``bench/stories_store.py``); a batch of 1,000
+    still reaches nearly every story, since the nearest articles of an article with no real
+    neighbour are any."""
     undated = [r for r in records if r.time is None]
     scope = "" if undated else (
         "JOIN story_state st ON st.story_id = sa.story_id WHERE st.first_time IS NULL OR st.last_time IS NULL")
