@@ -32,9 +32,12 @@ def _resolve_story(store, story_id: str) -> str:  # type: ignore[no-untyped-def]
 @db_option
 @click.argument("story_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the lineage as JSON.")
+@click.option("--claims", "claim_limit", type=click.IntRange(min=0), default=15, show_default=True,
+              help="How many claim groups to print in each part (told by several articles / by one); 0 for none.")
 @handle_errors
-def trace_cmd(db: str, story_id: str, as_json: bool) -> None:
-    """Print a story's lineage: origin, who copied or rewrote whom, and how claims changed."""
+def trace_cmd(db: str, story_id: str, as_json: bool, claim_limit: int) -> None:
+    """Print a story's lineage: origin, who copied or rewrote whom, how claims changed, and which
+    claims several articles tell and which only one tells."""
     with open_store(db, must_exist=True) as store:
         story_id = _resolve_story(store, story_id)
         data = lineage(store, story_id)
@@ -88,6 +91,48 @@ def trace_cmd(db: str, story_id: str, as_json: bool) -> None:
                 console.print(f"    after:  {escape(m['after_text'][:200])}")
     else:
         console.print("\nno mutations found along the lineage")
+    if claim_limit:
+        _print_claim_groups(data["claim_groups"], titles, claim_limit)
+
+
+def _article_name(article: dict) -> str:  # type: ignore[type-arg]
+    title = article.get("title") or ""
+    name = article.get("outlet") or (title[:40] + "…" if len(title) > 40 else title) or article.get("id") or article.get("article_id")
+    return escape(str(name))
+
+
+def _print_claim_groups(groups: list[dict], titles: dict, limit: int) -> None:  # type: ignore[type-arg]
+    """Claims told by several articles, each article's wording with the words that no other
+    article's wording uses underlined; then claims that only one article tells."""
+    shared = [g for g in groups if g["articles"] > 1]
+    single = [g for g in groups if g["articles"] <= 1]
+    console.print(f"\n[bold]{len(shared)} claim(s) told by several articles[/], {len(single)} by one article only")
+    if shared:
+        console.print("[dim]underlined: words that no other article's wording of the claim uses "
+                      "(a detail one telling adds, or a paraphrase)[/]")
+    for g in shared[:limit]:
+        flag = "[bold red]DANGEROUS[/] " if g["dangerous"] else ""
+        console.print(f"- {flag}{g['articles']} articles, {g['variants']} wording(s)")
+        for v in g["variant_rows"]:
+            text = "".join(f"[underline bold]{escape(piece)}[/]" if marked else escape(piece) for piece, marked in v["runs"])
+            console.print(f"    {_article_name(titles.get(v['article_id'], v))}: {text}")
+    _more(len(shared), limit)
+    by_article: dict[str, list[str]] = {}
+    for g in single[:limit]:
+        by_article.setdefault(g["first_article_id"], []).append(g["variant_rows"][0]["text"] if g["variant_rows"] else g["label"])
+    for article_id in sorted(by_article, key=lambda a: list(titles).index(a) if a in titles else len(titles)):
+        article = titles.get(article_id, {"id": article_id})
+        name = _article_name(article)
+        suffix = f" [dim]{escape(article_id)}[/]" if name != article_id else ""
+        console.print(f"\n[bold]Told only by {name}[/]{suffix}:")
+        for text in by_article[article_id]:
+            console.print(f"- {escape(text)}")
+    _more(len(single), limit)
+
+
+def _more(total: int, limit: int) -> None:
+    if total > limit:
+        console.print(f"  … and {total - limit} more (raise --claims, or use --json for all)")
 
 
 @click.command("graph")

@@ -24,10 +24,12 @@ from typing import Any
 
 from .errors import InputError
 from .store import Store
-from .trace import pair_score
+from .trace import content_words, pair_score
 
 GRAPH_FORMATS = ("graphml", "gexf", "json")
 _ALNUM = re.compile(r"[^a-z0-9]+")
+#: Words, numbers, and the runs of anything else between them, so that the pieces rejoin to the text.
+_PIECE = re.compile(r"[^\W_]+|[\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -187,8 +189,62 @@ def export_graph(store: Store, story_id: str, fmt: str, out: str | Path) -> Path
     return path
 
 
+def _word_form(word: str) -> str:
+    """A word folded for comparing wordings: case, and the plural of regular nouns."""
+    w = word.lower()
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    return w
+
+
+def only_here(text: str, others: Sequence[str]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, only_here) runs: ``only_here`` marks the content words that none
+    of ``others`` uses (other articles' wordings of the same claim). A display aid, not a
+    judgement: a detail one telling adds ("... to leave the city with their families") is
+    marked, and so is a paraphrase ("houses" for "buildings"); the reader tells them apart."""
+    used = {_word_form(w) for other in others for w in content_words(other)}
+    pieces = _PIECE.findall(text)
+    marks = [bool(others) and len(p) > 1 and bool(content_words(p)) and _word_form(p) not in used for p in pieces]
+    for k in range(1, len(pieces) - 1):  # "intelligence services", not "intelligence" + "services"
+        if not marks[k] and pieces[k].isspace() and marks[k - 1] and marks[k + 1]:
+            marks[k] = True
+    runs: list[tuple[str, bool]] = []
+    for piece, marked in zip(pieces, marks, strict=True):
+        if runs and runs[-1][1] == marked:
+            runs[-1] = (runs[-1][0] + piece, marked)
+        else:
+            runs.append((piece, marked))
+    return runs
+
+
+def claim_groups(store: Store, story_id: str) -> list[dict[str, Any]]:
+    """The story's claim groups for display, those told by most articles first: each with its
+    variants (outlet, article, text, and the text's ``only_here`` runs against the wordings of
+    the group's other articles)."""
+    groups = store.rows("SELECT * FROM claim_groups WHERE story_id = :s ORDER BY articles DESC, dangerous DESC, id",
+                        {"s": story_id})
+    variants = store.rows(
+        "SELECT v.group_id, v.article_id, v.variant, v.is_first, c.text, a.outlet, a.title, a.published_at "
+        "FROM claim_variants v JOIN claim_groups g ON g.id = v.group_id JOIN claims c ON c.id = v.claim_id "
+        "JOIN articles a ON a.id = v.article_id WHERE g.story_id = :s "
+        "ORDER BY v.group_id, COALESCE(a.published_at, '9999'), a.id, c.start", {"s": story_id})
+    by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for v in variants:
+        by_group[v["group_id"]].append(v)
+    for g in groups:
+        members = by_group.get(g["id"], [])
+        for v in members:
+            others = [o["text"] for o in members if o["article_id"] != v["article_id"]]
+            v["runs"] = only_here(v["text"], others)
+        g["variant_rows"] = members
+    return groups
+
+
 def lineage(store: Store, story_id: str) -> dict[str, Any]:
-    """The story's lineage for display: origin, articles with their parent, and mutations."""
+    """The story's lineage for display: origin, articles with their parent, mutations, and the
+    claim groups (see ``claim_groups``)."""
     origin = store.rows("SELECT * FROM story_origins WHERE story_id = :s", {"s": story_id})
     articles = store.rows(
         "SELECT a.id, a.title, a.outlet, a.published_at FROM story_articles s JOIN articles a "
@@ -205,4 +261,4 @@ def lineage(store: Store, story_id: str) -> dict[str, Any]:
     mutations = store.rows(
         "SELECT * FROM mutations WHERE story_id = :s ORDER BY dangerous DESC, type, id", {"s": story_id})
     return {"origin": origin[0] if origin else None, "articles": articles, "parent": parent,
-            "cites": dict(cites), "mutations": mutations}
+            "cites": dict(cites), "mutations": mutations, "claim_groups": claim_groups(store, story_id)}

@@ -130,3 +130,16 @@ def test_trace_lineage_a_dated_claim_is_carried_only_by_a_sentence_with_its_date
     restated = "Since a 2022 customs raid the containers have sat at the port's eastern terminal"
     assert not encoder.says_same(claim, [unrelated_detail], same_figures=True)
     assert encoder.says_same(claim, [restated], same_figures=True)
+
+
+def test_trace_lineage_only_here_marks_words_no_other_wording_uses() -> None:
+    from newstrace.provenance import only_here
+
+    sputnik = "provide all militants a safe passage to leave the city with their families before it’s stormed"
+    rt = "to grant free passage to thousands of Islamic State militant fighters before the city is stormed"
+    runs = only_here(sputnik, [rt])
+    assert "".join(piece for piece, _ in runs) == sputnik  # the runs rejoin to the text
+    marked = [piece for piece, m in runs if m]
+    assert marked == ["provide all", "safe", "leave", "families"]  # "militants" ~ "militant"; "s" is no word
+    assert not any(m for _, m in only_here(sputnik, []))  # nothing to compare with: nothing marked
+    assert [p for p, m in only_here("Their family left", ["the families stayed"]) if m] == ["left"]

@@ -71,6 +71,34 @@ def test_trace_seeds_claims_only_one_article_carries(seeds_store: Store, pattern
     assert _carriers(seeds_store, _mosul_story(seeds_store), pattern) == {outlet}
 
 
+def test_trace_seeds_shows_the_families_detail_as_wording_only_sputnik_uses(
+        seeds_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The families detail is not a claim of its own (the xfail above), but the trace shows it:
+    in the shared passage claim, Sputnik's wording marks "families" as used by no other
+    article's wording, and the words both use are not marked."""
+    import json
+
+    from click.testing import CliRunner
+
+    from newstrace.cli_common import console
+    from newstrace.cli_trace import trace_cmd
+
+    story = _mosul_story(seeds_store)
+    out = CliRunner().invoke(trace_cmd, ["--db", str(seeds_store.path), story, "--json"])
+    assert out.exit_code == 0, out.output
+    groups = json.loads(out.output)["claim_groups"]
+    passage = next(g for g in groups if any("families" in v["text"] for v in g["variant_rows"]))
+    assert passage["articles"] == 2
+    marked = {v["title"] and "sputnik" or "rt": {p.lower() for p, m in v["runs"] if m} for v in passage["variant_rows"]}
+    assert "families" in marked["sputnik"] and "passage" not in " ".join(marked["sputnik"])
+    assert "families" not in " ".join(marked["rt"]) and "militants" not in " ".join(marked["rt"])
+    # the terminal view prints every claim group: shared with both wordings, then one-article claims
+    monkeypatch.setattr(console, "width", 400)
+    text = CliRunner().invoke(trace_cmd, ["--db", str(seeds_store.path), story, "--claims", "50"]).output
+    assert re.search(r"\d+ claim\(s\) told by several articles, \d+ by one article only", text)
+    assert "leave the city with their families" in text and "600 troops" in text
+
+
 def test_trace_seeds_origin_is_an_anonymous_source_via_ria_novosti(seeds_store: Store) -> None:
     origin = seeds_store.rows("SELECT * FROM story_origins WHERE story_id = :s", {"s": _mosul_story(seeds_store)})[0]
     assert origin["cited_origin_kind"] == "anonymous"

@@ -45,6 +45,8 @@ def test_web_story_page_shows_every_section(sample) -> None:
     # The dangerous mutation comes before the harmless one, both shown with their changes marked.
     assert page.index("attribution-removed") < page.index("number-changed")
     assert '<mark class="del">More than </mark>' in page
+    # Sputnik's wording of the shared claim: the words no other article's wording uses are marked.
+    assert '<mark class="only-here">fighters</mark>' in page and '<mark class="only-here">Syria' not in page
     assert "a military-diplomatic source" in page and "anonymous" in page
     assert "Example Fact Check" in page and ">false<" in page and "1 after, 3 before" in page
     assert f"/pair/{ids['rt']}/{ids['copy']}" in page
