@@ -251,6 +251,10 @@ def group_claims(
     Kruskal's algorithm), and a link is refused when it would put two claims of one article in
     one group: a group holds at most one claim per article, so related claims cannot chain
     ("thousands of containers" -> "more than 4,000 containers" -> "300,000 containers").
+    Then a claim left alone joins a group of several articles when it *restates* that group's
+    claim: it links at the threshold both to its own article's member (Sputnik's lead restating
+    Sputnik's quote of the 9,000 fighters) and to another article's member. Without that, the
+    lead would be listed as a claim only Sputnik carries.
     Groups come out ordered by their first article, claims inside a group by article order.
     """
     if not claims:
@@ -278,12 +282,61 @@ def group_claims(
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(claims)):
         groups[uf.find(i)].append(i)
+    _attach_restatements(claims, groups, articles_of, sims, threshold)
     ordered = []
     for members in groups.values():
         members.sort(key=lambda i: (position.get(claims[i].article_id, len(position)), i))
         ordered.append([claims[i] for i in members])
     ordered.sort(key=lambda g: (position.get(g[0].article_id, len(position)), g[0].id))
     return ordered
+
+
+_CALENDAR = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+                       r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+
+
+def _figures_and_calendar(text: str) -> set[str]:
+    from .quantities import find_dates, find_quantities
+
+    return ({f"{q.value:g}" for q in find_quantities(text)} | {d for _, _, d in find_dates(text)}
+            | {m.lower() for m in _CALENDAR.findall(text)})
+
+
+def _attach_restatements(claims: Sequence[Claim], groups: dict[int, list[int]], articles_of: dict[int, set[str]],
+                         sims: Any, threshold: float) -> None:
+    """Move each lone claim into the group of several articles it restates (see ``group_claims``),
+    the one it links to most strongly; groups are those found before any claim moved."""
+    shared = [(root, members) for root, members in groups.items() if len(articles_of[root]) > 1]
+    stated: dict[int, set[str]] = {}
+
+    def conflicting(i: int, k: int) -> bool:
+        """Both state figures or calendar words, none the same: "in October" is no restatement
+        of "in November", however close the two sentences' vectors are."""
+        for x in (i, k):
+            if x not in stated:
+                stated[x] = _figures_and_calendar(claims[x].text)
+        return bool(stated[i] and stated[k]) and not stated[i] & stated[k]
+
+    moves = []
+    for root, members in groups.items():
+        if len(members) != 1:
+            continue
+        i = members[0]
+        best: tuple[float, int] | None = None
+        for target, others in shared:
+            if any(conflicting(i, k) for k in others):
+                continue
+            own = [float(sims[i, k]) for k in others if claims[k].article_id == claims[i].article_id]
+            other = [float(sims[i, k]) for k in others if claims[k].article_id != claims[i].article_id]
+            if own and other and min(max(own), max(other)) >= threshold:
+                strength = min(max(own), max(other))
+                if best is None or strength > best[0]:
+                    best = (strength, target)
+        if best is not None:
+            moves.append((root, i, best[1]))
+    for root, i, target in moves:
+        del groups[root]
+        groups[target].append(i)
 
 
 def normalise_variant(text: str) -> str:
@@ -610,7 +663,7 @@ def _story_inputs(
 
 
 #: Bumped when tracing changes, so that stored traces are recomputed.
-TRACE_VERSION = 9
+TRACE_VERSION = 10
 
 
 def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]],

@@ -167,3 +167,20 @@ def test_trace_equal_copies_descend_from_the_earliest() -> None:
              {"a_id": "B", "b_id": "C", "relation": "copy", "direction": "a->b", "score": 0.99}]
     published = {"A": "2024-01-01", "B": "2024-01-02", "C": "2024-01-03"}
     assert lineage_parents(pairs, published) == {"C": ("A", "copy")}
+
+
+def test_trace_groups_take_in_an_articles_restatement_of_a_shared_claim() -> None:
+    """A lead restating its own article's quote joins the group the quote is in, so it is not
+    listed as a claim only that article carries; a lone claim that states another month stays
+    alone, however close its vector (real MiniLM similarities)."""
+    claims = [
+        claim("a1", "A", "More than 9,000 militants will be redeployed from Mosul to eastern Syria, the source said"),
+        claim("a2", "A", "US and Saudi intelligence plan to let more than 9,000 militants leave Mosul for eastern Syria"),
+        claim("a3", "A", "The army will storm Mosul in October"),
+        claim("a4", "A", "The army will storm Mosul in November"),
+        claim("b1", "B", "More than 9,000 Islamic State militants will be moved from Mosul to the east of Syria"),
+        claim("b2", "B", "The army will storm Mosul in October"),
+    ]
+    groups = group_claims(claims, ["A", "B"], [("A", "B")], threshold=0.72, lexical_threshold=0.6)
+    assert {frozenset(c.id for c in g) for g in groups} == {
+        frozenset({"a1", "a2", "b1"}), frozenset({"a3", "b2"}), frozenset({"a4"})}

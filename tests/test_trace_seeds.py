@@ -53,6 +53,13 @@ def test_trace_seeds_claims_both_articles_carry(seeds_store: Store, pattern: str
     assert _carriers(seeds_store, _mosul_story(seeds_store), pattern) == {"rt", "sputnik"}
 
 
+def test_trace_seeds_sputniks_lead_restating_the_9000_claim_is_not_sputnik_only(seeds_store: Store) -> None:
+    """Sputnik's lead restates its own quote of the 9,000 fighters, which RT also carries: it
+    joins that group instead of standing as a claim only Sputnik tells."""
+    assert _carriers(seeds_store, _mosul_story(seeds_store), r"^Intelligence agencies of the United States") == {
+        "rt", "sputnik"}
+
+
 def test_trace_seeds_airstrike_claim_is_shared(seeds_store: Store) -> None:
     assert _carriers(seeds_store, _mosul_story(seeds_store), r"strike|airstrike") == {"rt", "sputnik"}
 
