@@ -104,29 +104,34 @@ def _article_name(article: dict) -> str:  # type: ignore[type-arg]
 def _print_claim_groups(groups: list[dict], titles: dict, limit: int) -> None:  # type: ignore[type-arg]
     """Claims told by several articles, each article's wording with the words that no other
     article's wording uses underlined; then claims that only one article tells."""
-    shared = [g for g in groups if g["articles"] > 1]
-    single = [g for g in groups if g["articles"] <= 1]
-    console.print(f"\n[bold]{len(shared)} claim(s) told by several articles[/], {len(single)} by one article only")
+    shared = [g for g in groups if len({v["article_id"] for v in g["variant_rows"]}) > 1]
+    single = [g for g in groups if len({v["article_id"] for v in g["variant_rows"]}) <= 1]
+    console.print(f"\n[bold]{len(shared)} claim(s) told by several articles[/], {len(single)} by one article only "
+                  "[dim](a claim one article tells and another denies counts as several)[/]")
     if shared:
         console.print("[dim]underlined: words that no other article's wording of the claim uses "
                       "(a detail one telling adds, or a paraphrase)[/]")
     for g in shared[:limit]:
         flag = "[bold red]DANGEROUS[/] " if g["dangerous"] else ""
-        console.print(f"- {flag}{g['articles']} articles, {g['variants']} wording(s)")
+        denied = f", [bold magenta]denied by {g['denied_by']}[/]" if g.get("denied_by") else ""
+        console.print(f"- {flag}told by {g['articles']} article(s){denied}, {g['variants']} wording(s)")
         for v in g["variant_rows"]:
             text = "".join(f"[underline bold]{escape(piece)}[/]" if marked else escape(piece) for piece, marked in v["runs"])
-            console.print(f"    {_article_name(titles.get(v['article_id'], v))}: {text}")
+            stance = " [bold magenta](denies)[/]" if v.get("stance") == "denies" else ""
+            console.print(f"    {_article_name(titles.get(v['article_id'], v))}{stance}: {text}")
     _more(len(shared), limit)
     by_article: dict[str, list[str]] = {}
     for g in single[:limit]:
-        by_article.setdefault(g["first_article_id"], []).append(g["variant_rows"][0]["text"] if g["variant_rows"] else g["label"])
+        v = g["variant_rows"][0] if g["variant_rows"] else {"text": g["label"]}
+        text = escape(v["text"]) + (" [bold magenta](denied)[/]" if v.get("stance") == "denies" else "")
+        by_article.setdefault(g["first_article_id"], []).append(text)
     for article_id in sorted(by_article, key=lambda a: list(titles).index(a) if a in titles else len(titles)):
         article = titles.get(article_id, {"id": article_id})
         name = _article_name(article)
         suffix = f" [dim]{escape(article_id)}[/]" if name != article_id else ""
         console.print(f"\n[bold]Told only by {name}[/]{suffix}:")
         for text in by_article[article_id]:
-            console.print(f"- {escape(text)}")
+            console.print(f"- {text}")
     _more(len(single), limit)
 
 

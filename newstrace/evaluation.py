@@ -4,8 +4,9 @@ or any corpus annotated the same way).
 Articles are matched to truth keys by title (titles are unique in a truth file). Figures:
 stories (BCubed precision/recall/F1 and exact stories), pair relations (precision and recall
 per relation, and direction accuracy on pairs whose direction is known), mutations (precision
-and recall of (type, from, to) along derivations, and of the dangerous flag), origins and
-fact-check before/after marks.
+and recall of (type, from, to) along derivations, and of the dangerous flag), claim carriers
+(for each written claim, which articles the claim group says tell it), origins and fact-check
+before/after marks.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class TruthReport:
     dangerous: dict[str, Any]
     origin_ok: bool
     factcheck_flags: dict[str, Any] = field(default_factory=dict)
+    claim_carriers: dict[str, Any] = field(default_factory=dict)
+    claim_carrier_errors: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def load_truth(path: str | Path) -> dict[str, Any]:
@@ -169,6 +172,7 @@ def evaluate(store: Store, truth: dict[str, Any]) -> TruthReport:
                 cited = port["origin"]["cited_origin"]
                 origin_ok = (row["cited_origin_kind"] == cited["kind"]
                              and normalise_for_hash(row["via_outlet"] or "").lower() == cited["outlet"].lower())
+    carriers, carrier_errors = _claim_carriers(store, truth, keys) if "claim_variants" in tables else ({}, {})
     return TruthReport(
         unmatched_titles=unmatched,
         stories=stories,
@@ -178,4 +182,68 @@ def evaluate(store: Store, truth: dict[str, Any]) -> TruthReport:
         mutation_errors={k: [tuple(x) for x in v] for k, v in errors.items()},  # type: ignore[misc]
         dangerous=danger_score.as_dict(),
         origin_ok=origin_ok,
+        claim_carriers=carriers,
+        claim_carrier_errors=carrier_errors,
     )
+
+
+def _words(text: str) -> set[str]:
+    from .trace import content_words
+
+    return set(content_words(text))
+
+
+def _claim_carriers(store: Store, truth: dict[str, Any], keys: dict[str, str]) -> tuple[dict[str, Any], dict[str, dict[str, list[str]]]]:
+    """For each written claim carried by two or more articles: the claim group holding most of
+    its stored claims (a stored claim stands for a written one in the same article when most of
+    the shorter text's words are in the other), and that group's articles against the written
+    ``carried_by``. An article in the group that tells the claim but does not carry it (one
+    that says something else) is a false carrier; a carrier outside the group is missed. The
+    group's denials (variants with stance ``denies``) are scored against the written mentions
+    with stance ``denies``. Micro-summed over the claims."""
+    written: dict[tuple[str, str], set[str]] = {}  # (article key, claim id) -> words of its text there
+    for article in truth["articles"]:
+        for c in article.get("claims", []):
+            written[(article["key"], c["claim"])] = _words(c["text"])
+    rows = store.rows("SELECT v.group_id, v.article_id, v.stance, c.text FROM claim_variants v "
+                      "JOIN claims c ON c.id = v.claim_id")
+    group_articles: dict[str, set[str]] = {}  # articles that tell the group's claim
+    group_deniers: dict[str, set[str]] = {}
+    stands_for: Counter[tuple[str, str]] = Counter()  # (claim id, group) -> stored claims matching
+    for row in rows:
+        key = keys.get(row["article_id"])
+        if key is None:
+            continue
+        group_articles.setdefault(row["group_id"], set())
+        group_deniers.setdefault(row["group_id"], set())
+        if row["stance"] == "denies":
+            group_deniers[row["group_id"]].add(key)
+            continue
+        group_articles[row["group_id"]].add(key)
+        words = _words(row["text"])
+        for (article_key, claim_id), target in written.items():
+            shorter = min(len(words), len(target))
+            if article_key == key and shorter and len(words & target) / shorter >= 0.6:
+                stands_for[(claim_id, row["group_id"])] += 1
+    total, denials = Score(), Score()
+    errors: dict[str, dict[str, list[str]]] = {}
+    for claim in truth.get("claims", []):
+        carried = set(claim["carried_by"])
+        if len(carried) < 2:
+            continue
+        found = [(n, -len(group_articles[g]), g) for (cid, g), n in stands_for.items() if cid == claim["id"]]
+        group = max(found)[2] if found else None
+        members = group_articles[group] if group else set()
+        extra, missed = sorted(members - carried), sorted(carried - members)
+        total.tp += len(members & carried)
+        total.fp += len(extra)
+        total.fn += len(missed)
+        denied = {m["key"] for m in claim.get("mentioned_by", []) if m.get("stance") == "denies"}
+        deniers = group_deniers[group] if group else set()
+        denials.tp += len(deniers & denied)
+        denials.fp += len(deniers - denied)
+        denials.fn += len(denied - deniers)
+        if extra or missed or denied != deniers:
+            errors[claim["id"]] = {"false_carriers": extra, "missed_carriers": missed,
+                                   "denials_missed": sorted(denied - deniers), "false_denials": sorted(deniers - denied)}
+    return {**total.as_dict(), "denials": denials.as_dict()}, errors

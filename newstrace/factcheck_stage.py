@@ -306,10 +306,24 @@ def _appearance(article: dict[str, Any]) -> dict[str, Any]:
     return work
 
 
+def _central_claim_deniers(store: Store, story_id: str) -> set[str]:
+    """Articles that report the story's most-told claim only to deny it ("the port authority
+    denied a report that ..."): the claim does not appear in them as a claim made."""
+    group = store.rows("SELECT id FROM claim_groups WHERE story_id = :s ORDER BY articles DESC, dangerous DESC, id "
+                       "LIMIT 1", {"s": story_id})
+    if not group:
+        return set()
+    stances: dict[str, set[str]] = {}
+    for row in store.rows("SELECT article_id, stance FROM claim_variants WHERE group_id = :g", {"g": group[0]["id"]}):
+        stances.setdefault(row["article_id"], set()).add(row["stance"])
+    return {article for article, kinds in stances.items() if kinds == {"denies"}}
+
+
 def claimreview_for_story(store: Store, story_id: str) -> dict[str, Any]:
     """A schema.org ClaimReview for the story's central claim.
 
-    ``itemReviewed.appearance`` lists every article of the story that has a URL, and
+    ``itemReviewed.appearance`` lists every article of the story that has a URL, except those
+    that report the story's most-told claim only to deny it, and
     ``firstAppearance`` the story's earliest article (from ``story_origins`` when the trace stage
     has run, else the earliest ``published_at``; left out when the earliest is tied or undated).
     The central claim and rating come from the story's best matched fact-check when there is
@@ -369,8 +383,12 @@ def claimreview_for_story(store: Store, story_id: str) -> dict[str, Any]:
         notes["firstAppearance"] = f"left out: the earliest article {first['id']} has no URL"
         first = None
 
+    deniers = _central_claim_deniers(store, story_id) if "claim_variants" in tables else set()
+    if deniers:
+        notes["appearance"] = (f"the story's articles with a URL, less {len(deniers)} that only deny the claim "
+                               "told by the most articles")
     item: dict[str, Any] = {"@type": "Claim",
-                            "appearance": [_appearance(a) for a in articles if a.get("url")]}
+                            "appearance": [_appearance(a) for a in articles if a.get("url") and a["id"] not in deniers]}
     if first is not None:
         item["firstAppearance"] = _appearance(first)
         if first.get("published_at"):

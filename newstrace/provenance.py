@@ -221,12 +221,12 @@ def only_here(text: str, others: Sequence[str]) -> list[tuple[str, bool]]:
 
 def claim_groups(store: Store, story_id: str) -> list[dict[str, Any]]:
     """The story's claim groups for display, those told by most articles first: each with its
-    variants (outlet, article, text, and the text's ``only_here`` runs against the wordings of
-    the group's other articles)."""
+    variants (outlet, article, stance: ``tells`` or ``denies``, text, and the text's
+    ``only_here`` runs against the wordings of the group's other articles)."""
     groups = store.rows("SELECT * FROM claim_groups WHERE story_id = :s ORDER BY articles DESC, dangerous DESC, id",
                         {"s": story_id})
     variants = store.rows(
-        "SELECT v.group_id, v.article_id, v.variant, v.is_first, c.text, a.outlet, a.title, a.published_at "
+        "SELECT v.group_id, v.article_id, v.variant, v.is_first, v.stance, c.text, a.outlet, a.title, a.published_at "
         "FROM claim_variants v JOIN claim_groups g ON g.id = v.group_id JOIN claims c ON c.id = v.claim_id "
         "JOIN articles a ON a.id = v.article_id WHERE g.story_id = :s "
         "ORDER BY v.group_id, COALESCE(a.published_at, '9999'), a.id, c.start", {"s": story_id})

@@ -66,6 +66,9 @@ _STOP = frozenset(
     "told according".split()
 )
 _ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
+#: Cues that report a claim in order to deny it: its speaker does not tell the claim.
+_DENIAL_CUE = re.compile(r"\b(?:den(?:y|ies|ied|ying|ial)|dismiss|reject|refut|rebut|debunk|disput|contradict|"
+                         r"disprov)\w*", re.I)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,13 @@ class Claim:
     start: int = 0  # offsets into the article's text
     end: int = 0
     cited_outlet: str | None = None  # the outlet the claim is relayed through ("told RIA Novosti")
+    cue: str | None = None  # the attribution's cue ("told", "denied")
+
+    @property
+    def stance(self) -> str:
+        """'denies' when the claim is reported as denied ("the director denied a report that
+        ..."), else 'tells'."""
+        return "denies" if self.cue and _DENIAL_CUE.search(self.cue) else "tells"
 
 
 @dataclass
@@ -148,6 +158,7 @@ def claim_from_row(row: dict[str, Any], attribution: dict[str, Any] | None) -> C
         number_texts=tuple(number_texts), entities=entities,
         start=int(row.get("start") or 0), end=int(row.get("end") or 0),
         cited_outlet=(attribution or {}).get("cited_outlet") or None,
+        cue=(attribution or {}).get("cue_text") or None,
     )
 
 
@@ -580,7 +591,9 @@ def trace_story(
             group_of[c.id] = g
             similarity_to_first[c.id] = 1.0 if index[c.id] == first else round(float(sims[first, index[c.id]]), 4)
     words = [content_words(c.text) for c in claims]
-    group_articles = {c.id: len({m.article_id for m in members}) for members in groups for c in members}
+    # How many articles tell each claim's group (a denial does not tell it).
+    group_articles = {c.id: len({m.article_id for m in members if m.stance == "tells"})
+                      for members in groups for c in members}
     encoder = Encoder()
 
     mutations: list[Mutation] = []
@@ -663,7 +676,7 @@ def _story_inputs(
 
 
 #: Bumped when tracing changes, so that stored traces are recomputed.
-TRACE_VERSION = 10
+TRACE_VERSION = 11
 
 
 def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]],
@@ -700,12 +713,16 @@ def _write_story(conn: Any, store_trace: StoryTrace, articles: Sequence[dict[str
             is_first = number not in seen_variant
             seen_variant.add(number)
             variant_rows.append((gid, c.id, c.article_id, number,
-                                 store_trace.similarity_to_first.get(c.id, 1.0), int(is_first)))
-        group_rows.append((gid, story, first.text, first.article_id, len({c.article_id for c in members}),
-                           len(variants), int(gid in dangerous_groups)))
-    conn.exec_driver_sql("INSERT INTO claim_groups VALUES (?,?,?,?,?,?,?)", group_rows)
+                                 store_trace.similarity_to_first.get(c.id, 1.0), int(is_first), c.stance))
+        tellers = {c.article_id for c in members if c.stance == "tells"}
+        deniers = {c.article_id for c in members} - tellers
+        group_rows.append((gid, story, first.text, first.article_id, len(tellers),
+                           len(variants), int(gid in dangerous_groups), len(deniers)))
+    conn.exec_driver_sql("INSERT INTO claim_groups(id, story_id, label, first_article_id, articles, variants, "
+                         "dangerous, denied_by) VALUES (?,?,?,?,?,?,?,?)", group_rows)
     if variant_rows:
-        conn.exec_driver_sql("INSERT INTO claim_variants VALUES (?,?,?,?,?,?)", variant_rows)
+        conn.exec_driver_sql("INSERT INTO claim_variants(group_id, claim_id, article_id, variant, similarity, "
+                             "is_first, stance) VALUES (?,?,?,?,?,?,?)", variant_rows)
     mutation_rows = [
         (story, m.group_id, m.type, m.from_article, m.to_article,
          m.from_claim.id if m.from_claim else None, m.to_claim.id if m.to_claim else None,

@@ -184,3 +184,12 @@ def test_trace_groups_take_in_an_articles_restatement_of_a_shared_claim() -> Non
     groups = group_claims(claims, ["A", "B"], [("A", "B")], threshold=0.72, lexical_threshold=0.6)
     assert {frozenset(c.id for c in g) for g in groups} == {
         frozenset({"a1", "a2", "b1"}), frozenset({"a3", "b2"}), frozenset({"a4"})}
+
+
+def test_trace_claim_reported_to_be_denied_has_the_denies_stance() -> None:
+    from dataclasses import replace
+
+    told = claim("a1", "A", "thousands of containers were about to be shipped")
+    assert told.stance == "tells" and replace(told, cue="told reporters").stance == "tells"
+    for cue in ("denied", "flatly rejected", "dismissed as fake", "has disputed"):
+        assert replace(told, cue=cue).stance == "denies", cue

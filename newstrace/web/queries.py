@@ -409,7 +409,7 @@ class Reader:
         if not groups.available or not groups.rows:
             return groups
         variants = self.section(GROUP_TABLES + CLAIM_TABLES,
-            "SELECT v.group_id, v.variant, v.similarity, v.is_first, v.article_id, c.text, "
+            "SELECT v.group_id, v.variant, v.similarity, v.is_first, v.article_id, v.stance, c.text, "
             "a.outlet, a.published_at FROM claim_variants v "
             "JOIN claim_groups g ON g.id = v.group_id LEFT JOIN claims c ON c.id = v.claim_id "
             "JOIN articles a ON a.id = v.article_id WHERE g.story_id = ? "
