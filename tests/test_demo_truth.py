@@ -88,6 +88,9 @@ def test_demo_truth_claim_carriers_and_the_denial(demo_store: Store, report: Tru
     # APB reports the 4,000-containers claim only to deny it: a denial in the group, not a teller.
     assert report.claim_carriers["denials"]["tp"] >= 1 and report.claim_carriers["denials"]["fp"] == 0
     assert "port-denial-apb" not in report.claim_carrier_errors.get("port-4000-containers", {}).get("false_carriers", [])
+    denied = demo_store.rows("SELECT g.articles, g.denied_by, a.outlet FROM claim_groups g JOIN claim_variants v "
+                             "ON v.group_id = g.id JOIN articles a ON a.id = v.article_id WHERE v.stance = 'denies'")
+    assert [(r["outlet"], r["denied_by"]) for r in denied] == [("APB", 1)] and denied[0]["articles"] >= 9
 
 
 def test_demo_truth_claimreview_appearance_leaves_out_the_denial(demo_store: Store) -> None:
