@@ -171,25 +171,36 @@ def test_trace_equal_copies_descend_from_the_earliest() -> None:
 
 def test_trace_groups_take_in_an_articles_restatement_of_a_shared_claim() -> None:
     """A lead restating its own article's quote joins the group the quote is in, so it is not
-    listed as a claim only that article carries; a lone claim that states another month stays
-    alone, however close its vector (real MiniLM similarities)."""
+    listed as a claim only that article carries; a lone claim on the same topic, or one that
+    states another month however close its vector, stays alone (real MiniLM similarities)."""
+    n9000 = ((9000.0, "militants", "more than"),)
     claims = [
-        claim("a1", "A", "More than 9,000 militants will be redeployed from Mosul to eastern Syria, the source said"),
-        claim("a2", "A", "US and Saudi intelligence plan to let more than 9,000 militants leave Mosul for eastern Syria"),
+        claim("a1", "A", "More than 9,000 militants will be redeployed from Mosul to eastern Syria, the source said",
+              numbers=n9000),
+        claim("a2", "A", "The intelligence agencies plan to redeploy more than 9,000 militants from Mosul to eastern "
+              "Syria", numbers=n9000),
+        claim("a5", "A", "The militants in Mosul have fought Iraqi forces for more than two years"),
         claim("a3", "A", "The army will storm Mosul in October"),
         claim("a4", "A", "The army will storm Mosul in November"),
-        claim("b1", "B", "More than 9,000 Islamic State militants will be moved from Mosul to the east of Syria"),
+        claim("b1", "B", "More than 9,000 Islamic State militants will be moved from Mosul to the east of Syria",
+              numbers=n9000),
         claim("b2", "B", "The army will storm Mosul in October"),
     ]
     groups = group_claims(claims, ["A", "B"], [("A", "B")], threshold=0.72, lexical_threshold=0.6)
     assert {frozenset(c.id for c in g) for g in groups} == {
-        frozenset({"a1", "a2", "b1"}), frozenset({"a3", "b2"}), frozenset({"a4"})}
+        frozenset({"a1", "a2", "b1"}), frozenset({"a3", "b2"}), frozenset({"a4"}), frozenset({"a5"})}
 
 
 def test_trace_claim_reported_to_be_denied_has_the_denies_stance() -> None:
     from dataclasses import replace
 
-    told = claim("a1", "A", "thousands of containers were about to be shipped")
+    told = claim("a1", "A", "thousands of containers were shipped")
     assert told.stance == "tells" and replace(told, cue="told reporters").stance == "tells"
     for cue in ("denied", "flatly rejected", "dismissed as fake", "has disputed"):
-        assert replace(told, cue=cue).stance == "denies", cue
+        assert replace(told, cue=cue).stance == "tells", cue  # not a proposition: an act
+    for text in ("that thousands of containers were about to be shipped",
+                 "a news agency report that thousands of containers were about to be shipped",
+                 "the idea that House Democrats could no longer win"):
+        for cue in ("denied", "flatly rejected", "dismissed as fake", "has disputed"):
+            assert replace(told, text=text, cue=cue).stance == "denies", (text, cue)
+    assert replace(told, text="Obama's trade agenda in overwhelming numbers", cue="rejected").stance == "tells"
