@@ -28,8 +28,9 @@ from .trace import content_words, pair_score
 
 GRAPH_FORMATS = ("graphml", "gexf", "json")
 _ALNUM = re.compile(r"[^a-z0-9]+")
-#: Words, numbers, and the runs of anything else between them, so that the pieces rejoin to the text.
-_PIECE = re.compile(r"[^\W_]+|[\W_]+", re.UNICODE)
+#: Numbers ("6,000" whole, so that 4,000 -> 6,000 shows), words, and the runs of anything else
+#: between them, so that the pieces rejoin to the text.
+_PIECE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[^\w\s]+|\s+|_+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -199,14 +200,18 @@ def _word_form(word: str) -> str:
     return w
 
 
+def _is_content(piece: str) -> bool:
+    return piece[:1].isdigit() or (len(piece) > 1 and bool(content_words(piece)))
+
+
 def only_here(text: str, others: Sequence[str]) -> list[tuple[str, bool]]:
     """``text`` cut into (piece, only_here) runs: ``only_here`` marks the content words that none
     of ``others`` uses (other articles' wordings of the same claim). A display aid, not a
     judgement: a detail one telling adds ("... to leave the city with their families") is
     marked, and so is a paraphrase ("houses" for "buildings"); the reader tells them apart."""
-    used = {_word_form(w) for other in others for w in content_words(other)}
+    used = {_word_form(p) for other in others for p in _PIECE.findall(other) if _is_content(p)}
     pieces = _PIECE.findall(text)
-    marks = [bool(others) and len(p) > 1 and bool(content_words(p)) and _word_form(p) not in used for p in pieces]
+    marks = [bool(others) and _is_content(p) and _word_form(p) not in used for p in pieces]
     for k in range(1, len(pieces) - 1):  # "intelligence services", not "intelligence" + "services"
         if not marks[k] and pieces[k].isspace() and marks[k - 1] and marks[k + 1]:
             marks[k] = True

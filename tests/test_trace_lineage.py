@@ -143,3 +143,7 @@ def test_trace_lineage_only_here_marks_words_no_other_wording_uses() -> None:
     assert marked == ["provide all", "safe", "leave", "families"]  # "militants" ~ "militant"; "s" is no word
     assert not any(m for _, m in only_here(sputnik, []))  # nothing to compare with: nothing marked
     assert [p for p, m in only_here("Their family left", ["the families stayed"]) if m] == ["left"]
+    # a number is one piece: the changed figure shows, the kept one does not
+    assert [p for p, m in only_here("6,000 containers will leave", ["More than 4,000 containers will leave"]) if m] == [
+        "6,000"]
+    assert not any(m for _, m in only_here("4,000 containers", ["more than 4,000 containers"]))
