@@ -1,7 +1,7 @@
 """Claim matching benchmark: newstrace's Matcher against plain BM25 on CLEF CheckThat! data.
 
-    python bench/claim_matching.py [--quick] [--tune] [--speed] [--cost] [--fit-default] [--train-encoder]
-                                   [--cache DIR]
+    python bench/claim_matching.py [--quick] [--tune] [--cv [--listwise]] [--speed] [--cost] [--fit-default]
+                                   [--train-encoder] [--cache DIR]
 
 Reports MAP@1, MAP@5, recall@k and queries/s on
   * CLEF 2020 task 2 test (200 tweets, 10,375 Snopes claims); re-ranker fitted on 2020
@@ -291,6 +291,123 @@ def tune(docs: list[FactCheckDoc], splits: dict[str, Split], cache: Path, layers
               f"  MAP@5 {scores['MAP@5']:.3f}")
 
 
+def _ap(ranked: list[str], gold: set[str], k: int) -> float:
+    hits, total = 0, 0.0
+    for i, fid in enumerate(ranked[:k], start=1):
+        if fid in gold:
+            hits += 1
+            total += hits / i
+    return total / len(gold)
+
+
+def _labelled(matcher: Matcher, queries: list[str], gold: list[set[str]], layers: Layers, states: StateCache,
+              cache: Path) -> list[dict[str, Any]]:
+    """Per query, its candidates' features with the fact-checks present and hidden, labels (gold
+    widened to identical copies, as ``Matcher.fit`` does) and candidate ids; tuned cosines
+    cross-fitted (``unseen_cosines``), no query dates."""
+    import numpy as np
+
+    vecs = matcher.embed_queries(queries, cache)
+    tuned = unseen_cosines(layers, matcher, queries, states)
+    wide = matcher.with_identical(gold)
+    present = matcher.candidates(queries, vecs, tuned_cosines=tuned)
+    hidden = matcher.candidates(queries, vecs, exclude=wide, tuned_cosines=tuned)
+    out = []
+    for p, h, g, w in zip(present, hidden, gold, wide, strict=True):
+        ids = [matcher.docs[int(i)].id for i in p.doc_index]
+        out.append({"x": p.features, "y": np.array([i in w for i in ids], dtype=np.float64), "ids": ids,
+                    "hx": h.features, "gold": g})
+    return out
+
+
+def _fit_pointwise(train: list[dict[str, Any]]) -> Any:
+    """The shipped re-ranker's fit (``Matcher.fit`` without the threshold): pointwise logistic."""
+    import numpy as np
+
+    from newstrace.matching import Reranker, fit_logistic
+
+    x = np.vstack([q["x"] for q in train] + [q["hx"] for q in train])
+    y = np.concatenate([q["y"] for q in train] + [np.zeros(len(q["hx"])) for q in train])
+    return Reranker(*fit_logistic(x, y), threshold=1.0)
+
+
+def _fit_listwise(train: list[dict[str, Any]], l2: float = 3.0) -> Any:
+    """Tried and not kept: the same linear model fitted by softmax cross-entropy over each
+    query's candidate list (the right fact-check against the others of its list; L-BFGS)."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    from newstrace.matching import Reranker
+
+    x = np.vstack([q["x"] for q in train] + [q["hx"] for q in train])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    lists = [((q["x"] - mean) / scale, q["y"] > 0) for q in train if q["y"].any()]
+
+    def loss(w: Any) -> tuple[float, Any]:
+        value, grad = 0.5 * l2 * float(w @ w), l2 * w
+        for z, right in lists:
+            s = z @ w
+            e = np.exp(s - s.max())
+            value -= float(np.log((e * right).sum() / e.sum()))
+            grad = grad + z.T @ (e / e.sum() - e * right / (e * right).sum())
+        return value, grad
+
+    w = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 500}).x
+    return Reranker(mean.tolist(), scale.tolist(), w.tolist(), 0.0, threshold=1.0)
+
+
+def _scores(model: Any, test: list[dict[str, Any]]) -> tuple[Any, Any]:
+    """Per-query AP@5 and AP@1 against the official (unwidened) gold."""
+    import numpy as np
+
+    ranked = [[q["ids"][j] for j in np.argsort(-model.score(q["x"]), kind="stable")[:5]] for q in test]
+    return (np.array([_ap(r, q["gold"], 5) for r, q in zip(ranked, test, strict=True)]),
+            np.array([_ap(r, q["gold"], 1) for r, q in zip(ranked, test, strict=True)]))
+
+
+def cross_validate(cache: Path, layers: Layers, states: StateCache, listwise: bool) -> None:
+    """The selection protocol for re-ranker and tuned-layer changes, text only: (a) 5-fold
+    cross-validation over CLEF 2022 train + dev (1,196 queries; folds drawn with 3 seeds and
+    averaged), the re-ranker fitted on four folds and scored on the fifth; (b) fitted on train,
+    scored on CLEF 2022 dev and on CLEF 2020 dev. Every tuned cosine comes from a layer that was
+    not tuned on its query. Never touches CLEF 2022 dev-test or CLEF 2020 test."""
+    import numpy as np
+
+    fits = {"pointwise logistic (shipped)": _fit_pointwise}
+    if listwise:
+        fits["listwise softmax, L2 3"] = _fit_listwise
+    sets = {}
+    for name, loader in (("2022", load_clef2022), ("2020", load_clef2020)):
+        docs, splits = loader(DATA)
+        matcher = Matcher.build(docs, cache_dir=cache, tuned_layer=layers[-1][0])
+        sets[name] = {part: _labelled(matcher, splits[part][1], splits[part][2], layers, states, cache)
+                      for part in ("train", "dev")}
+    pooled = sets["2022"]["train"] + sets["2022"]["dev"]
+    first: Any = None
+    for label, fit in fits.items():
+        ap5, ap1 = np.zeros(len(pooled)), np.zeros(len(pooled))
+        for seed in (0, 1, 2):
+            fold_of = np.random.default_rng(seed).permutation(len(pooled)) % 5
+            for k in range(5):
+                model = fit([pooled[i] for i in np.flatnonzero(fold_of != k)])
+                test = np.flatnonzero(fold_of == k)
+                a5, a1 = _scores(model, [pooled[i] for i in test])
+                ap5[test] += a5 / 3
+                ap1[test] += a1 / 3
+        line = f"  {label:30s} CV MAP@5 {ap5.mean():.4f} MAP@1 {ap1.mean():.4f}"
+        if first is None:
+            first = ap5
+        else:
+            diff = ap5 - first
+            line += (f" (vs the first: {diff.mean():+.4f}, s.e. {diff.std(ddof=1) / np.sqrt(len(diff)):.4f};"
+                     f" {(diff > 1e-9).sum()} queries up, {(diff < -1e-9).sum()} down)")
+        for name in ("2022", "2020"):
+            a5, a1 = _scores(fit(sets[name]["train"]), sets[name]["dev"])
+            line += f" | {name} dev MAP@5 {a5.mean():.4f} MAP@1 {a1.mean():.3f}"
+        print(line, flush=True)
+
+
 def speed_settings(docs: list[FactCheckDoc], splits: dict[str, Split], cache: Path, runs: int = 5) -> None:
     """Query batch size and torch threads, before (batch 128, a thread per core) and after
     (QUERY_BATCH_SIZE, QUERY_THREADS), interleaved in one process so that load hits all alike."""
@@ -354,6 +471,9 @@ def main() -> None:
                         "on CLEF 2022 dev-test")
     parser.add_argument("--cost", action="store_true", help="CPU per query: embedding vs the rest, on "
                         "CLEF 2022 dev")
+    parser.add_argument("--cv", action="store_true", help="the selection protocol: 5-fold CV over CLEF 2022 "
+                        "train + dev, and train -> dev on CLEF 2022 and 2020 (text only)")
+    parser.add_argument("--listwise", action="store_true", help="with --cv: also the listwise re-ranker (not kept)")
     parser.add_argument("--cache", type=Path, default=default_cache_dir(), help="embedding cache folder")
     parser.add_argument("--l2", type=float, default=1.0)
     args = parser.parse_args()
@@ -395,6 +515,9 @@ def main() -> None:
         print("DEFAULT_RERANKER =", json.dumps(model.as_dict(), indent=1))
         if matcher.dated_reranker is not None:
             print("DEFAULT_DATED_RERANKER =", json.dumps(matcher.dated_reranker.as_dict(), indent=1))
+        return
+    if args.cv:
+        cross_validate(args.cache, layers, states, args.listwise)
         return
     if args.tune:
         for name, loader in sets:

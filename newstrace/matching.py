@@ -20,7 +20,9 @@ Evidence, in order of cost:
    2020 dev from 0.872 to 0.883; the tuned channel (its three features fitted on cross-fitted
    cosines) from 0.968 to 0.975 and from 0.883 to 0.888. A gradient-boosted or pairwise
    ranker on the same features, bigram BM25, and a second embedding of the tweet without its
-   author gained nothing in 5-fold cross-validation over 2022 train + dev.
+   author gained nothing in 5-fold cross-validation over 2022 train + dev; a listwise (softmax
+   over each query's candidates) fit of the same model gained 0.003 there and lost 0.004 on
+   CLEF 2020 dev, and other L2 weights nothing (``bench/claim_matching.py --cv``).
 4. "matched" is decided by a threshold on that score, calibrated on held-out labelled queries
    so that at least 90% of the top-1 fact-checks above it are the right one.
 5. Dates, when the query has one (an article's publication date, an embedded tweet's date): a

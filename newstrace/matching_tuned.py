@@ -17,6 +17,9 @@ seventh retriever changed nothing; CLEF 2020 dev 0.883 -> 0.888. Run once on the
 splits: CLEF 2020 test 0.957 -> 0.965, CLEF 2022 dev-test 0.948 -> 0.944 (two of 202 queries
 lost their first place), so the gain does not carry to every set. Cost: about 8% more CPU per
 query embedding (one layer of six, plus a dot product with one more vector per fact-check).
+A second round of hard negatives (each layer's own best wrong fact-checks added, a fresh copy
+tuned again) and the weight average of both rounds changed 5-fold CV MAP@5 over 2022 train +
+dev by +0.0001 and +0.0006 (``bench/claim_matching.py --cv`` protocol): not kept.
 
 Weights: ``models_data/matching_top_layer.json.gz`` (int8 differences from MiniLM's layer, trained by
 ``python bench/claim_matching.py --train-encoder``).
