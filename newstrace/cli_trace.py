@@ -104,6 +104,10 @@ def _article_name(article: dict) -> str:  # type: ignore[type-arg]
 def _print_claim_groups(groups: list[dict], titles: dict, limit: int) -> None:  # type: ignore[type-arg]
     """Claims told by several articles, each article's wording with the words that no other
     article's wording uses underlined; then claims that only one article tells."""
+    if not groups:
+        console.print("\nno claim groups: claims are grouped in stories of two or more articles, after "
+                      "`newstrace analyze` (`newstrace claims STORY` lists each article's claims)")
+        return
     shared = [g for g in groups if len({v["article_id"] for v in g["variant_rows"]}) > 1]
     single = [g for g in groups if len({v["article_id"] for v in g["variant_rows"]}) <= 1]
     console.print(f"\n[bold]{len(shared)} claim(s) told by several articles[/], {len(single)} by one article only "

@@ -114,6 +114,17 @@ def test_trace_seeds_origin_is_an_anonymous_source_via_ria_novosti(seeds_store: 
     assert origin["earliest_article_id"] is None  # plain-text pages carry no dates: not guessed
 
 
+def test_trace_seeds_single_article_story_says_why_it_has_no_claim_groups(seeds_store: Store) -> None:
+    from click.testing import CliRunner
+
+    from newstrace.cli_trace import trace_cmd
+
+    havice = seeds_store.rows("SELECT sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
+                              "WHERE a.title LIKE 'Iraqi Army Moves%'")[0]["story_id"]
+    out = CliRunner().invoke(trace_cmd, ["--db", str(seeds_store.path), havice])
+    assert out.exit_code == 0 and "stories of two or more articles" in " ".join(out.output.split())
+
+
 def test_trace_seeds_havice_is_its_own_story(seeds_store: Store) -> None:
     rows = seeds_store.rows("SELECT s.size FROM stories s JOIN story_articles sa ON sa.story_id = s.id "
                             "JOIN articles a ON a.id = sa.article_id WHERE a.title LIKE 'Iraqi Army Moves%'")
