@@ -33,8 +33,8 @@ from typing import Any
 
 from .errors import ConfigError
 from .provenance import is_self_citation
-from .quantities import find_dates, find_quantities
-from .trace import Claim, Mutation, align_articles, compare_claims, content_words
+from .quantities import stated_figures
+from .trace import Claim, Mutation, align_articles, compare_claims, content_words, figures_conflict
 
 #: Share of a claim's content words that must lie in the other claim (or sentence) for it to
 #: be read as part of it; with fewer than this many shared words the evidence is too thin.
@@ -100,12 +100,12 @@ class Encoder:
         if any(containment(words, o) >= CONTAINMENT for o in other_words):
             return True
         cosines = self.cosines([text], others)[0]
-        stated = figures(text) if same_figures else set()
+        stated = stated_figures(text) if same_figures else set()
         for cosine, o, other in zip(cosines, other_words, others, strict=True):
             # With ``same_figures`` (is a claim added or dropped?), a claim that states a figure
             # or a date is carried only by a sentence stating it too: "stored since a 2022
             # customs raid" is not said by a sentence that mentions the same containers.
-            if stated and not stated & figures(other):
+            if stated and not stated & stated_figures(other):
                 continue
             needed = min(MIN_SHARED_WORDS, math.ceil(0.4 * min(len(words), len(o))))
             if float(cosine) >= SAME_COSINE and len(words & o) >= max(needed, 2):
@@ -114,12 +114,6 @@ class Encoder:
 
 
 ADDED_DROPPED_SCOPES = ("story", "reported", "all")
-
-
-def figures(text: str) -> set[str]:
-    """The numbers and calendar dates ``text`` states, as comparable strings."""
-    return ({f"{q.value:g}" for q in find_quantities(text)}
-            | {digits for _, _, digits in find_dates(text)})
 
 
 def merge(claims: Sequence[Claim]) -> Claim:
@@ -282,3 +276,28 @@ def _typeable(
         return True
     smaller = min(len(words[i]), len(words[j]))
     return bool(smaller) and len(words[i] & words[j]) / smaller >= TYPING_OVERLAP
+
+
+def compound_memberships(groups: Sequence[Sequence[Claim]], claims: Sequence[Claim], encoder: Encoder,
+                         threshold: float) -> list[tuple[int, Claim, float]]:
+    """(group index, claim, cosine) for each compound claim that also tells another group's
+    claim in one of its clauses: NNA's "the containers will be loaded at night ..., and customs
+    inspectors have reportedly been told not to open them" is one claim of NNA's, grouped with
+    the night loading, and it tells the customs claim too. A clause joins a group of several
+    articles, none of them its own, when it is as close as the grouping threshold to one of the
+    group's claims and states no figure, date or month that differs from it."""
+    shared = [(g, members) for g, members in enumerate(groups) if len({m.article_id for m in members}) > 1]
+    found = []
+    for claim in claims:
+        parts = clauses(claim.text)
+        if not parts:
+            continue
+        for g, members in shared:
+            if claim.article_id in {m.article_id for m in members}:
+                continue
+            cosines = encoder.cosines(parts, [m.text for m in members])
+            best = float(cosines.max())
+            part, member = divmod(int(cosines.argmax()), cosines.shape[1])
+            if best >= threshold and not figures_conflict(parts[part], members[member].text):
+                found.append((g, claim, round(best, 4)))
+    return found

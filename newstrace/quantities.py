@@ -152,3 +152,16 @@ def find_dates(text: str, start: int = 0, end: int | None = None) -> list[tuple[
         if digits and not match.group("cur") and _is_calendar(text, match.start("num"), match.end(), digits):
             out.append((match.start("num"), match.end("num"), digits))
     return out
+
+
+_CALENDAR_WORD = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+                            r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+
+
+def stated_figures(text: str, *, calendar_words: bool = False) -> set[str]:
+    """The numbers and calendar dates ``text`` states, as comparable strings; with
+    ``calendar_words``, month and weekday names too ("in October")."""
+    found = {f"{q.value:g}" for q in find_quantities(text)} | {digits for _, _, digits in find_dates(text)}
+    if calendar_words:
+        found |= {m.lower() for m in _CALENDAR_WORD.findall(text)}
+    return found

@@ -124,7 +124,8 @@ class StoryTrace:
     groups: list[list[Claim]]
     parents: dict[str, tuple[str, str]]  # article -> (parent article, relation)
     mutations: list[Mutation]
-    similarity_to_first: dict[str, float] = field(default_factory=dict)  # claim id -> similarity
+    #: (group's first claim id, claim id) -> similarity of the claim to the group's first claim
+    similarity_to_first: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
 # -- claims -----------------------------------------------------------------------------------
@@ -315,15 +316,13 @@ def group_claims(
 #: educate its membership ..." score 0.73; Sputnik's lead and its own quote of the 9,000
 #: fighters, one claim told twice, 0.92.
 RESTATEMENT = 0.85
-_CALENDAR = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
-                       r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+def figures_conflict(a: str, b: str) -> bool:
+    """Both state figures or calendar words, none the same: "in October" does not restate "in
+    November", however close the two sentences' vectors are."""
+    from .quantities import stated_figures
 
-
-def _figures_and_calendar(text: str) -> set[str]:
-    from .quantities import find_dates, find_quantities
-
-    return ({f"{q.value:g}" for q in find_quantities(text)} | {d for _, _, d in find_dates(text)}
-            | {m.lower() for m in _CALENDAR.findall(text)})
+    x, y = stated_figures(a, calendar_words=True), stated_figures(b, calendar_words=True)
+    return bool(x and y) and not x & y
 
 
 def _attach_restatements(claims: Sequence[Claim], groups: dict[int, list[int]], articles_of: dict[int, set[str]],
@@ -331,16 +330,6 @@ def _attach_restatements(claims: Sequence[Claim], groups: dict[int, list[int]], 
     """Move each lone claim into the group of several articles it restates (see ``group_claims``),
     the one it links to most strongly; groups are those found before any claim moved."""
     shared = [(root, members) for root, members in groups.items() if len(articles_of[root]) > 1]
-    stated: dict[int, set[str]] = {}
-
-    def conflicting(i: int, k: int) -> bool:
-        """Both state figures or calendar words, none the same: "in October" is no restatement
-        of "in November", however close the two sentences' vectors are."""
-        for x in (i, k):
-            if x not in stated:
-                stated[x] = _figures_and_calendar(claims[x].text)
-        return bool(stated[i] and stated[k]) and not stated[i] & stated[k]
-
     moves = []
     for root, members in groups.items():
         if len(members) != 1:
@@ -348,7 +337,7 @@ def _attach_restatements(claims: Sequence[Claim], groups: dict[int, list[int]], 
         i = members[0]
         best: tuple[float, int] | None = None
         for target, others in shared:
-            if any(conflicting(i, k) for k in others):
+            if any(figures_conflict(claims[i].text, claims[k].text) for k in others):
                 continue
             own = [float(sims[i, k]) for k in others if claims[k].article_id == claims[i].article_id]
             other = [float(sims[i, k]) for k in others if claims[k].article_id != claims[i].article_id]
@@ -560,7 +549,7 @@ def trace_story(
     reuse stage aligned them in context and in order (independent translations of one report
     say the same thing in words whose cosine alone is often below the threshold).
     """
-    from .lineage import Encoder, derivation_mutations  # lineage builds on this module's claims
+    from .lineage import Encoder, compound_memberships, derivation_mutations  # lineage builds on this module
 
     order = [a["id"] for a in articles]  # oldest first
     published = {a["id"]: a.get("published_at") for a in articles}
@@ -597,17 +586,26 @@ def trace_story(
     groups = group_claims(claims, order, sorted(comparable), threshold=threshold, lexical_threshold=lexical, sims=sims)
     group_of: dict[str, int] = {}
     index = {c.id: i for i, c in enumerate(claims)}
-    similarity_to_first: dict[str, float] = {}
+    similarity_to_first: dict[tuple[str, str], float] = {}  # (group's first claim, claim) -> similarity
     for g, members in enumerate(groups):
         first = index[members[0].id]
         for c in members:
             group_of[c.id] = g
-            similarity_to_first[c.id] = 1.0 if index[c.id] == first else round(float(sims[first, index[c.id]]), 4)
-    words = [content_words(c.text) for c in claims]
-    # How many articles tell each claim's group (a denial does not tell it).
-    group_articles = {c.id: len({m.article_id for m in members if m.stance == "tells"})
-                      for members in groups for c in members}
+            similarity_to_first[(members[0].id, c.id)] = (
+                1.0 if index[c.id] == first else round(float(sims[first, index[c.id]]), 4))
     encoder = Encoder()
+    if len(order) <= config["trace.max_story_articles"]:  # every article pair compared
+        for g, compound, cosine in compound_memberships(groups, claims, encoder, threshold):
+            groups[g].append(compound)  # a second group for the claim; group_of keeps its first
+            similarity_to_first[(groups[g][0].id, compound.id)] = cosine
+    words = [content_words(c.text) for c in claims]
+    # How many articles tell each claim's group (a denial does not tell it); a compound claim
+    # in two groups counts the larger.
+    group_articles: dict[str, int] = {}
+    for members in groups:
+        tellers = len({m.article_id for m in members if m.stance == "tells"})
+        for c in members:
+            group_articles[c.id] = max(group_articles.get(c.id, 0), tellers)
 
     mutations: list[Mutation] = []
     position = {a: k for k, a in enumerate(order)}
@@ -689,7 +687,7 @@ def _story_inputs(
 
 
 #: Bumped when tracing changes, so that stored traces are recomputed.
-TRACE_VERSION = 12
+TRACE_VERSION = 13
 
 
 def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]],
@@ -720,16 +718,19 @@ def _write_story(conn: Any, store_trace: StoryTrace, articles: Sequence[dict[str
         gid = group_id(story, first)
         variants: dict[str, int] = {}
         seen_variant: set[int] = set()
-        for c in sorted(members, key=lambda c: (published.get(c.article_id, "9999"), c.article_id, c.id)):
+        by_date = sorted(members, key=lambda c: (published.get(c.article_id, "9999"), c.article_id, c.id))
+        for c in by_date:
             key = normalise_variant(c.text)
             number = variants.setdefault(key, len(variants) + 1)
             is_first = number not in seen_variant
             seen_variant.add(number)
             variant_rows.append((gid, c.id, c.article_id, number,
-                                 store_trace.similarity_to_first.get(c.id, 1.0), int(is_first), c.stance))
+                                 store_trace.similarity_to_first.get((first.id, c.id), 1.0), int(is_first), c.stance))
         tellers = {c.article_id for c in members if c.stance == "tells"}
         deniers = {c.article_id for c in members} - tellers
-        group_rows.append((gid, story, first.text, first.article_id, len(tellers),
+        # The label is the group's first claim; where the claim first appears is the earliest
+        # article of any member (a compound claim of an earlier article may have joined).
+        group_rows.append((gid, story, first.text, by_date[0].article_id, len(tellers),
                            len(variants), int(gid in dangerous_groups), len(deniers)))
     conn.exec_driver_sql("INSERT INTO claim_groups(id, story_id, label, first_article_id, articles, variants, "
                          "dangerous, denied_by) VALUES (?,?,?,?,?,?,?,?)", group_rows)

@@ -147,3 +147,23 @@ def test_trace_lineage_only_here_marks_words_no_other_wording_uses() -> None:
     assert [p for p, m in only_here("6,000 containers will leave", ["More than 4,000 containers will leave"]) if m] == [
         "6,000"]
     assert not any(m for _, m in only_here("4,000 containers", ["more than 4,000 containers"]))
+
+
+def test_trace_lineage_a_compound_claim_also_joins_the_group_its_second_clause_tells(encoder: Encoder) -> None:
+    from newstrace.lineage import compound_memberships
+
+    night = claim("n1", "NNA", "the containers will be loaded at night over three weekends in March, and customs "
+                  "inspectors have reportedly been told not to open them")
+    groups = [
+        [claim("m1", "MT", "The containers will be loaded under cover of darkness over three weekends this month"),
+         claim("t1", "TB", "The containers will be loaded under cover of darkness over three weekends this month")],
+        [claim("m2", "MT", "Customs inspectors have reportedly been instructed not to open them"),
+         claim("t2", "TB", "Customs inspectors have reportedly been instructed not to open them")],
+        [claim("m3", "MT", "The terminal will close in April for dredging"),
+         claim("t3", "TB", "The terminal will close in April for dredging")],
+    ]
+    found = compound_memberships(groups, [night, *groups[0], *groups[1]], encoder, threshold=0.72)
+    assert [(g, c.id) for g, c, _ in found] == [(0, "n1"), (1, "n1")]  # both clauses, not the closure
+    october = claim("o1", "X", "The army will storm Mosul in October, and the city will be cut off from Syria")
+    november = [claim("a", "A", "The army will storm Mosul in November"), claim("b", "B", "The army will storm Mosul in November")]
+    assert compound_memberships([november], [october], encoder, threshold=0.72) == []  # another month
