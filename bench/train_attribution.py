@@ -1,15 +1,17 @@
 """Train newstrace's attribution model on PolNeAR train (../shared/data/polnear/train).
 
-    python bench/train_attribution.py [--cache DIR] [--holdout | --holdout-only]
+    python bench/train_attribution.py [--cache DIR] [--holdout | --holdout-only | --boundary-only]
 
 Deterministic: articles in name order, liblinear logistic regressions (no random state used),
 features seen fewer than twice dropped, weights rounded; the LSTM cue tagger is trained by
 PyTorch on one thread with fixed seeds and batch order (two runs gave the same losses to four
 decimals). By default it trains on all of train and writes newstrace/models_data/
-attribution.json.gz and attribution_tagger.json.gz beside it. ``--holdout`` first holds out
+attribution.json.gz and, beside it, attribution_tagger.json.gz and the cue boundary model
+attribution_boundary.json.gz (``--boundary-only``: that one alone, about a minute). ``--holdout`` first holds out
 every fifth train article (by name), trains on the rest and prints rules-only vs model exact F1
 on the held-out fifth (the full extraction, scored as in bench/attribution.py) for each weight of
-the LSTM tagger in TAGGER_WEIGHTS; ``--holdout-only`` stops there (``--fold-model`` reuses that
+the LSTM tagger in TAGGER_WEIGHTS, then with the boundary model for each weight in
+BOUNDARY_WEIGHTS; ``--holdout-only`` stops there (``--fold-model`` reuses that
 fold's linear models from an earlier ``--holdout-only --output`` run). The source / content
 thresholds and the tagger weight (fixed below) were chosen on that fold. Dev is never read.
 ``--cache DIR`` keeps the spaCy parses (DocBin).
@@ -187,6 +189,56 @@ def train(parsed: list[list[tuple[int, Any]]], golds: list[list[Triple]], thresh
     return AttributionModel(cue_tags=cue_tags, thresholds=thresholds, **models)
 
 
+def boundary_examples(parsed: list[list[tuple[int, Any]]], golds: list[list[Triple]]) -> tuple[list[list[str]], list[int]]:
+    """Features and 0/1 labels of every span around the head word of every gold cue (1: the
+    gold span itself); cues whose gold span lies outside the window are counted and skipped."""
+    from newstrace.attribution_boundary import boundary_candidates, boundary_features
+    from newstrace.attribution_model import cue_head
+
+    feats: list[list[str]] = []
+    labels: list[int] = []
+    covered = total = 0
+    for docs, gold in zip(parsed, golds, strict=True):
+        for off, doc in docs:
+            end = off + len(doc.text)
+            for c, _, _ in gold:
+                if not (off <= c[0] and c[1] <= end):
+                    continue
+                span = doc.char_span(c[0] - off, c[1] - off, alignment_mode="expand")
+                if span is None or len(span) == 0:
+                    continue
+                total += 1
+                rng = (span.start, span.end)
+                head = cue_head(doc, rng)
+                cands = boundary_candidates(doc, head)
+                if rng not in cands:
+                    continue
+                covered += 1
+                feats += boundary_features(doc, head, cands)
+                labels += [int(cand == rng) for cand in cands]
+    print(f"  boundary: {covered:,} of {total:,} gold cues inside the window ({100 * covered / max(1, total):.1f}%), "
+          f"{len(labels):,} candidate spans", flush=True)
+    return feats, labels
+
+
+#: Weight of the cue tagger's tag log-probabilities beside the boundary model's when re-bounding
+#: a cue; chosen on the held-out fold of train (see BOUNDARY_WEIGHTS).
+BOUNDARY_TAGGER_WEIGHT = 0.5
+#: Weights tried on the held-out fold.
+BOUNDARY_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
+
+
+def train_boundary(parsed: list[list[tuple[int, Any]]], golds: list[list[Triple]], tagger_weight: float = BOUNDARY_TAGGER_WEIGHT) -> Any:
+    """The cue re-bounding model (``attribution_boundary.BoundaryModel``), liblinear: deterministic."""
+    from newstrace.attribution_boundary import BoundaryModel
+
+    t0 = time.perf_counter()
+    feats, labels = boundary_examples(parsed, golds)
+    lin = fit(*_matrix(feats), labels, c=0.5)
+    print(f"  boundary: {len(lin.weights):,} weights ({time.perf_counter() - t0:.0f} s)", flush=True)
+    return BoundaryModel(lin.bias, lin.weights, tagger_weight)
+
+
 TaggerRows = list[tuple[Any, list[int]]]
 
 
@@ -345,6 +397,8 @@ def main() -> int:
     parser.add_argument("--holdout", action="store_true", help="first score the held-out fifth of train")
     parser.add_argument("--holdout-only", action="store_true", help="stop after the held-out fold")
     parser.add_argument("--output", type=Path, default=None, help="write the model here instead of the package")
+    parser.add_argument("--boundary-only", action="store_true",
+                        help="train only the cue boundary model (on all of train) and write it beside the model")
     parser.add_argument("--fold-model", type=Path, default=None,
                         help="with --holdout: reuse the fold's linear models saved by --holdout-only --output")
     args = parser.parse_args()
@@ -379,14 +433,26 @@ def main() -> int:
         for weight in TAGGER_WEIGHTS:
             mixed = replace(model, tagger=tagger, thresholds={**model.thresholds, "tagger_weight": weight})
             print(_line(f"model, tagger weight {weight}", evaluate(h_parsed, h_texts, h_gold, mixed)), flush=True)
+        boundary = train_boundary([parsed[k] for k in rest], [golds[k] for k in rest])
+        mixed = replace(model, tagger=tagger)
+        for weight in BOUNDARY_WEIGHTS:
+            rebound = replace(mixed, boundary=replace(boundary, tagger_weight=weight))
+            print(_line(f"+ boundary, weight {weight}", evaluate(h_parsed, h_texts, h_gold, rebound)), flush=True)
         if args.holdout_only:
             return 0
-    print(f"final model: all {len(arts)} train articles", flush=True)
-    model = train(parsed, golds, THRESHOLDS)
-    tagger = train_tagger(tagger_rows(parsed, golds))
+    from newstrace.attribution_boundary import BOUNDARY_PATH
     from newstrace.attribution_model import MODEL_PATH
 
     path = args.output or MODEL_PATH
+    boundary_path = path.parent / BOUNDARY_PATH.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"final model: all {len(arts)} train articles", flush=True)
+    train_boundary(parsed, golds).save(boundary_path)
+    print(f"wrote {boundary_path} ({boundary_path.stat().st_size:,} bytes)")
+    if args.boundary_only:
+        return 0
+    model = train(parsed, golds, THRESHOLDS)
+    tagger = train_tagger(tagger_rows(parsed, golds))
     # The tagger first: a model file without its tagger beside it would run the linear taggers alone.
     tagger.save(path.parent / TAGGER_PATH.name)
     model.save(path)

@@ -478,6 +478,7 @@ def _best(model: Any, cands: Candidates, threshold: float) -> tuple[int, int] | 
 
 def model_spans(doc: Any, quotes: list[tuple[int, int]], model: Any) -> list[RuleItem]:
     """The learned model's attributions of one paragraph doc, in the rules' format."""
+    from .attribution_boundary import rebound_cues
     from .attribution_model import cue_head, decode_cues
 
     rules = rule_spans(doc, quotes)
@@ -490,6 +491,8 @@ def model_spans(doc: Any, quotes: list[tuple[int, int]], model: Any) -> list[Rul
     for raw, _, _, _ in rules:
         if not any(a < raw.cue[1] and raw.cue[0] < b for a, b in cues) and max(probs[raw.cue[0]:raw.cue[1]]) >= RULE_CUE_FLOOR:
             cues.append(raw.cue)
+    if model.boundary is not None:
+        cues = rebound_cues(doc, cues, tag_probs, model.boundary)
     for cue in sorted(cues):
         cue_c = _char_range(doc, cue)
         rule = next((r for r in rules if r[1][0] < cue_c[1] and cue_c[0] < r[1][1]), None)
