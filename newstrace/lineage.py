@@ -286,18 +286,25 @@ def compound_memberships(groups: Sequence[Sequence[Claim]], claims: Sequence[Cla
     the night loading, and it tells the customs claim too. A clause joins a group of several
     articles, none of them its own, when it is as close as the grouping threshold to one of the
     group's claims and states no figure, date or month that differs from it."""
-    shared = [(g, members) for g, members in enumerate(groups) if len({m.article_id for m in members}) > 1]
+    shared = [(g, members, {m.article_id for m in members}) for g, members in enumerate(groups)
+              if len({m.article_id for m in members}) > 1]
+    texts = [m.text for _, members, _ in shared for m in members]
+    spans, at = [], 0  # each shared group's columns in ``texts``
+    for _, members, _ in shared:
+        spans.append((at, at + len(members)))
+        at += len(members)
     found = []
     for claim in claims:
         parts = clauses(claim.text)
-        if not parts:
+        if not parts or not texts:
             continue
-        for g, members in shared:
-            if claim.article_id in {m.article_id for m in members}:
+        cosines = encoder.cosines(parts, texts)  # one product per compound claim, sliced per group
+        for (g, members, articles), (lo, hi) in zip(shared, spans, strict=True):
+            if claim.article_id in articles:
                 continue
-            cosines = encoder.cosines(parts, [m.text for m in members])
-            best = float(cosines.max())
-            part, member = divmod(int(cosines.argmax()), cosines.shape[1])
+            block = cosines[:, lo:hi]
+            best = float(block.max())
+            part, member = divmod(int(block.argmax()), block.shape[1])
             if best >= threshold and not figures_conflict(parts[part], members[member].text):
                 found.append((g, claim, round(best, 4)))
     return found

@@ -316,6 +316,8 @@ def group_claims(
 #: educate its membership ..." score 0.73; Sputnik's lead and its own quote of the 9,000
 #: fighters, one claim told twice, 0.92.
 RESTATEMENT = 0.85
+
+
 def figures_conflict(a: str, b: str) -> bool:
     """Both state figures or calendar words, none the same: "in October" does not restate "in
     November", however close the two sentences' vectors are."""
@@ -337,14 +339,15 @@ def _attach_restatements(claims: Sequence[Claim], groups: dict[int, list[int]], 
         i = members[0]
         best: tuple[float, int] | None = None
         for target, others in shared:
-            if any(figures_conflict(claims[i].text, claims[k].text) for k in others):
-                continue
             own = [float(sims[i, k]) for k in others if claims[k].article_id == claims[i].article_id]
             other = [float(sims[i, k]) for k in others if claims[k].article_id != claims[i].article_id]
-            if own and other and max(own) >= RESTATEMENT and max(other) >= threshold:
-                strength = min(max(own), max(other))
-                if best is None or strength > best[0]:
-                    best = (strength, target)
+            if not (own and other and max(own) >= RESTATEMENT and max(other) >= threshold):
+                continue
+            if any(figures_conflict(claims[i].text, claims[k].text) for k in others):  # the slow test last
+                continue
+            strength = min(max(own), max(other))
+            if best is None or strength > best[0]:
+                best = (strength, target)
         if best is not None:
             moves.append((root, i, best[1]))
     for root, i, target in moves:
