@@ -197,7 +197,7 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
-def similarity_matrix(claims: Sequence[Claim], number_bonus: float = 0.1) -> Any:
+def similarity_matrix(claims: Sequence[Claim], number_bonus: float = 0.1, vectors: Any = None) -> Any:
     """Pairwise claim similarity: max(embedding cosine, content-word Jaccard), plus
     ``number_bonus`` when both claims state the same quantity (value and unit): "more than
     4,000 containers" in two differently worded claims is strong evidence they are one claim."""
@@ -205,7 +205,8 @@ def similarity_matrix(claims: Sequence[Claim], number_bonus: float = 0.1) -> Any
 
     from .models import embed
 
-    vectors = embed([c.text for c in claims])
+    if vectors is None:
+        vectors = embed([c.text for c in claims])
     sims = vectors @ vectors.T
     words = [content_words(c.text) for c in claims]
     quantities = [{(v, u) for v, u, _ in c.numbers if v is not None} for c in claims]
@@ -552,7 +553,7 @@ def trace_story(
     reuse stage aligned them in context and in order (independent translations of one report
     say the same thing in words whose cosine alone is often below the threshold).
     """
-    from .lineage import Encoder, compound_memberships, derivation_mutations  # lineage builds on this module
+    from .lineage import Encoder, clauses, compound_memberships, derivation_mutations, sentences
 
     order = [a["id"] for a in articles]  # oldest first
     published = {a["id"]: a.get("published_at") for a in articles}
@@ -583,7 +584,14 @@ def trace_story(
         comparable |= {(p, c) for c, (p, _) in parents.items()}
     threshold = config["trace.group_threshold"]
     lexical = config["trace.lexical_threshold"]
-    sims: Any = similarity_matrix(claims, config["trace.number_bonus"]) if claims else None
+    # The texts the trace embeds, in one call: the claims, their clauses, and the sentences of the
+    # articles on a lineage edge (the derivations read them to tell added and dropped claims).
+    encoder = Encoder()
+    on_lineage = set(parents) | {p for p, _ in parents.values()}
+    encoder.prefetch([c.text for c in claims] + [p for c in claims for p in clauses(c.text)]
+                     + [x for a in order if a in on_lineage for x in sentences(texts[a])])
+    sims: Any = similarity_matrix(claims, config["trace.number_bonus"],
+                                  vectors=encoder.vectors([c.text for c in claims])) if claims else None
     if claims and passages:
         _apply_passages(claims, passages, sims, threshold)
     groups = group_claims(claims, order, sorted(comparable), threshold=threshold, lexical_threshold=lexical, sims=sims)
@@ -596,7 +604,6 @@ def trace_story(
             group_of[c.id] = g
             similarity_to_first[(members[0].id, c.id)] = (
                 1.0 if index[c.id] == first else round(float(sims[first, index[c.id]]), 4))
-    encoder = Encoder()
     if len(order) <= config["trace.max_story_articles"]:  # every article pair compared
         for g, compound, cosine in compound_memberships(groups, claims, encoder, threshold):
             groups[g].append(compound)  # a second group for the claim; group_of keeps its first
