@@ -1,9 +1,14 @@
 """Train newstrace's attribution model on PolNeAR train (../shared/data/polnear/train).
 
     python bench/train_attribution.py [--cache DIR] [--holdout | --holdout-only | --boundary-only]
+                                      [--output DIR/attribution.json.gz --compare newstrace/models_data]
 
-Deterministic: articles in name order, liblinear logistic regressions (no random state used),
-features seen fewer than twice dropped, weights rounded; the LSTM cue tagger is trained by
+Deterministic: articles in name order, liblinear logistic regressions (no random state used) on
+one BLAS thread (pinned below: liblinear's weights depended on OpenBLAS's thread count, not on
+PYTHONHASHSEED nor on cached vs fresh parses, which give the same examples), features seen fewer
+than twice dropped, weights rounded. It prints digests of the train files and of the linear
+models' examples, so that a rebuild can be checked input by input; ``--compare`` prints how the
+rebuilt weights differ from a folder of published ones. The LSTM cue tagger is trained by
 PyTorch on one thread with fixed seeds and batch order (two runs gave the same losses to four
 decimals). By default it trains on all of train and writes newstrace/models_data/
 attribution.json.gz and, beside it, attribution_tagger.json.gz and the cue boundary model
@@ -20,6 +25,7 @@ thresholds and the tagger weight (fixed below) were chosen on that fold. Dev is 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -27,6 +33,12 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+# One BLAS thread, set before numpy and scipy load OpenBLAS: liblinear's solver sums through BLAS,
+# and a 2-thread OpenBLAS splits those sums differently from a 1-thread one; the same examples then
+# gave weights up to 0.03 apart (the cause of the packaged file not being rebuilt byte for byte).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -69,6 +81,30 @@ def gold_triples(split: str, name: str, text: str) -> list[Triple]:
             continue
         out.append((cue, spans.get(roles.get("Source", "")), spans.get(roles.get("Content", "")) or spans.get(roles.get("Content2", ""))))
     return out
+
+
+def data_digest(split: str) -> str:
+    """SHA-256 (16 hex digits) of the split's files, names and bytes in name order: the same
+    weights can only come from the same files, so a verifier compares this first."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in (DATA / split).rglob("*") if p.is_file()):
+        digest.update(path.relative_to(DATA / split).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def examples_digest(data: dict[str, tuple[list[list[str]], list[int]]]) -> str:
+    """SHA-256 (16 hex digits) of the linear models' training examples (features in order,
+    labels): equal digests but different weights would mean the fitting differs, not the inputs."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for key in sorted(data):
+        feats, labels = data[key]
+        for fs, label in zip(feats, labels, strict=True):
+            digest.update(f"{key}\t{label}\t".encode() + "\x00".join(fs).encode() + b"\n")
+    return digest.hexdigest()[:16]
 
 
 def parse_split(split: str, texts: list[str], cache: Path | None) -> list[list[tuple[int, Any]]]:
@@ -144,7 +180,9 @@ def _matrix(feats: list[list[str]]) -> tuple[Any, list[str]]:
     vocab = {f: i for i, f in enumerate(names)}
     rows, cols = [], []
     for r, fs in enumerate(feats):
-        for f in set(fs):
+        # Sorted, not set order (which follows PYTHONHASHSEED): liblinear sums each row in the
+        # order given, so the row layout must not depend on the process (scipy also sorts today).
+        for f in sorted(set(fs)):
             j = vocab.get(f)
             if j is not None:
                 rows.append(r)
@@ -172,6 +210,7 @@ def train(parsed: list[list[tuple[int, Any]]], golds: list[list[Triple]], thresh
     from newstrace.attribution_model import CUE_TAGS, AttributionModel
 
     data = examples(parsed, golds)
+    print(f"  training examples digest {examples_digest(data)}", flush=True)
     t0 = time.perf_counter()
     x, names = _matrix(data["cue"][0])
     cue_tags = {}
@@ -381,6 +420,29 @@ def load_model_file(path: Path) -> Any:
         return AttributionModel.from_json(json.loads(fh.read()))
 
 
+def compare_weights(rebuilt: Path, reference: Path) -> None:
+    """Per linear model of two weights files (attribution.json.gz or attribution_boundary.json.gz):
+    how many weights differ and by how much (a rebuild on one BLAS thread should show none; a
+    2-thread OpenBLAS fit differed by up to 0.03)."""
+    import gzip
+    import json
+
+    def linear_models(path: Path) -> dict[str, tuple[float, dict[str, float]]]:
+        with gzip.open(path, "rb") as fh:
+            data = json.loads(fh.read())
+        if "models" not in data:  # the boundary model: one regression
+            return {"boundary": (data["bias"], data["weights"])}
+        return {name: (m["bias"], {f: w for f, w in zip(data["features"], m["weights"], strict=True) if w})
+                for name, m in data["models"].items()}
+
+    ours, theirs = linear_models(rebuilt), linear_models(reference)
+    for name in sorted(set(ours) | set(theirs)):
+        (bias_a, a), (bias_b, b) = ours.get(name, (0.0, {})), theirs.get(name, (0.0, {}))
+        differ = [abs(a.get(f, 0.0) - b.get(f, 0.0)) for f in set(a) | set(b) if a.get(f, 0.0) != b.get(f, 0.0)]
+        print(f"  {name:9s} bias {bias_a} vs {bias_b}; {len(a):,} vs {len(b):,} weights; {len(differ):,} differ"
+              f"{f', by at most {max(differ):.3f}' if differ else ''}", flush=True)
+
+
 def _line(name: str, result: dict[str, dict[str, float]]) -> str:
     return f"{name:28s} " + "  ".join(f"{k} {100 * result[k]['exact']:5.1f}" for k in TYPES)
 
@@ -401,6 +463,8 @@ def main() -> int:
                         help="train only the cue boundary model (on all of train) and write it beside the model")
     parser.add_argument("--fold-model", type=Path, default=None,
                         help="with --holdout: reuse the fold's linear models saved by --holdout-only --output")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="a folder of published weights (e.g. newstrace/models_data): print how the rebuilt ones differ")
     args = parser.parse_args()
     if not DATA.is_dir():
         print(f"SKIP: PolNeAR is not at {DATA}: check out ../shared beside the repo.")
@@ -410,6 +474,7 @@ def main() -> int:
     texts = [t for _, t, _ in arts]
     spans = [g for _, _, g in arts]
     golds = [gold_triples("train", n, t) for n, t, _ in arts]
+    print(f"PolNeAR train files digest {data_digest('train')}", flush=True)
     t0 = time.perf_counter()
     parsed = parse_split("train", texts, args.cache)
     print(f"PolNeAR train: {len(arts)} articles parsed ({time.perf_counter() - t0:.0f} s)", flush=True)
@@ -449,6 +514,8 @@ def main() -> int:
     print(f"final model: all {len(arts)} train articles", flush=True)
     train_boundary(parsed, golds).save(boundary_path)
     print(f"wrote {boundary_path} ({boundary_path.stat().st_size:,} bytes)")
+    if args.compare is not None and boundary_path != args.compare / BOUNDARY_PATH.name:
+        compare_weights(boundary_path, args.compare / BOUNDARY_PATH.name)
     if args.boundary_only:
         return 0
     model = train(parsed, golds, THRESHOLDS)
@@ -458,6 +525,8 @@ def main() -> int:
     model.save(path)
     for written in (path.parent / TAGGER_PATH.name, path):
         print(f"wrote {written} ({written.stat().st_size:,} bytes)")
+    if args.compare is not None and path != args.compare / MODEL_PATH.name:
+        compare_weights(path, args.compare / MODEL_PATH.name)
     print(f"{time.perf_counter() - started:.0f} s in all")
     return 0
 
