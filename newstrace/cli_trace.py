@@ -108,8 +108,10 @@ def _print_claim_groups(groups: list[dict], titles: dict, limit: int) -> None:  
         console.print("\nno claim groups: claims are grouped in stories of two or more articles, after "
                       "`newstrace analyze` (`newstrace claims STORY` lists each article's claims)")
         return
-    shared = [g for g in groups if len({v["article_id"] for v in g["variant_rows"]}) > 1]
-    single = [g for g in groups if len({v["article_id"] for v in g["variant_rows"]}) <= 1]
+    shared: list[dict] = []  # type: ignore[type-arg]
+    single: list[dict] = []  # type: ignore[type-arg]
+    for g in groups:
+        (shared if len({v["article_id"] for v in g["variant_rows"]}) > 1 else single).append(g)
     console.print(f"\n[bold]{len(shared)} claim(s) told by several articles[/], {len(single)} by one article only "
                   "[dim](a claim one article tells and another denies counts as several)[/]")
     if shared:
@@ -129,7 +131,8 @@ def _print_claim_groups(groups: list[dict], titles: dict, limit: int) -> None:  
         v = g["variant_rows"][0] if g["variant_rows"] else {"text": g["label"]}
         text = escape(v["text"]) + (" [bold magenta](denied)[/]" if v.get("stance") == "denies" else "")
         by_article.setdefault(g["first_article_id"], []).append(text)
-    for article_id in sorted(by_article, key=lambda a: list(titles).index(a) if a in titles else len(titles)):
+    position = {a: k for k, a in enumerate(titles)}
+    for article_id in sorted(by_article, key=lambda a: position.get(a, len(position))):
         article = titles.get(article_id, {"id": article_id})
         name = _article_name(article)
         suffix = f" [dim]{escape(article_id)}[/]" if name != article_id else ""

@@ -201,10 +201,9 @@ def _claim_carriers(store: Store, truth: dict[str, Any], keys: dict[str, str]) -
     that says something else) is a false carrier; a carrier outside the group is missed. The
     group's denials (variants with stance ``denies``) are scored against the written mentions
     with stance ``denies``. Micro-summed over the claims."""
-    written: dict[tuple[str, str], set[str]] = {}  # (article key, claim id) -> words of its text there
+    written: dict[str, list[tuple[str, set[str]]]] = {}  # article key -> (claim id, words of its text there)
     for article in truth["articles"]:
-        for c in article.get("claims", []):
-            written[(article["key"], c["claim"])] = _words(c["text"])
+        written[article["key"]] = [(c["claim"], _words(c["text"])) for c in article.get("claims", [])]
     rows = store.rows("SELECT v.group_id, v.article_id, v.stance, c.text FROM claim_variants v "
                       "JOIN claims c ON c.id = v.claim_id")
     group_articles: dict[str, set[str]] = {}  # articles that tell the group's claim
@@ -221,9 +220,9 @@ def _claim_carriers(store: Store, truth: dict[str, Any], keys: dict[str, str]) -
             continue
         group_articles[row["group_id"]].add(key)
         words = _words(row["text"])
-        for (article_key, claim_id), target in written.items():
+        for claim_id, target in written.get(key, []):
             shorter = min(len(words), len(target))
-            if article_key == key and shorter and len(words & target) / shorter >= 0.6:
+            if shorter and len(words & target) / shorter >= 0.6:
                 stands_for[(claim_id, row["group_id"])] += 1
     total, denials = Score(), Score()
     errors: dict[str, dict[str, list[str]]] = {}

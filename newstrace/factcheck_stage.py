@@ -306,15 +306,11 @@ def _appearance(article: dict[str, Any]) -> dict[str, Any]:
     return work
 
 
-def _central_claim_deniers(store: Store, story_id: str) -> set[str]:
-    """Articles that report the story's most-told claim only to deny it ("the port authority
-    denied a report that ..."): the claim does not appear in them as a claim made."""
-    group = store.rows("SELECT id FROM claim_groups WHERE story_id = :s ORDER BY articles DESC, dangerous DESC, id "
-                       "LIMIT 1", {"s": story_id})
-    if not group:
-        return set()
+def _only_deniers(store: Store, group_id: str) -> set[str]:
+    """Articles that report a group's claim only to deny it ("the port authority denied a report
+    that ..."): the claim does not appear in them as a claim made."""
     stances: dict[str, set[str]] = {}
-    for row in store.rows("SELECT article_id, stance FROM claim_variants WHERE group_id = :g", {"g": group[0]["id"]}):
+    for row in store.rows("SELECT article_id, stance FROM claim_variants WHERE group_id = :g", {"g": group_id}):
         stances.setdefault(row["article_id"], set()).add(row["stance"])
     return {article for article, kinds in stances.items() if kinds == {"denies"}}
 
@@ -348,16 +344,18 @@ def claimreview_for_story(store: Store, story_id: str) -> dict[str, Any]:
             "WHERE m.target_kind = 'story' AND m.target_id = :s AND m.matched = 1 ORDER BY m.score DESC LIMIT 1",
             {"s": story_id})
         fact = found[0] if found else None
+    # The claim group told by the most articles: the claim reviewed when no fact-check matched,
+    # and the group whose deniers are left out of the appearances.
+    central = store.rows("SELECT id, label FROM claim_groups WHERE story_id = :s "
+                         "ORDER BY articles DESC, dangerous DESC, id LIMIT 1",
+                         {"s": story_id}) if "claim_groups" in tables else []
     claim = None
     if fact:
         claim = fact["claim"]
         notes["claimReviewed"] = f"the claim of the best matched fact-check {fact['id']}"
-    elif "claim_groups" in tables:
-        group = store.rows("SELECT label FROM claim_groups WHERE story_id = :s "
-                           "ORDER BY articles DESC, dangerous DESC, id LIMIT 1", {"s": story_id})
-        if group:
-            claim = group[0]["label"]
-            notes["claimReviewed"] = "the claim group carried by the most articles (no matched fact-check)"
+    elif central:
+        claim = central[0]["label"]
+        notes["claimReviewed"] = "the claim group carried by the most articles (no matched fact-check)"
     if claim is None:
         first_titled = next((a for a in articles if a["title"].strip()), None)
         claim = first_titled["title"] if first_titled else articles[0]["text"][:300]
@@ -383,7 +381,7 @@ def claimreview_for_story(store: Store, story_id: str) -> dict[str, Any]:
         notes["firstAppearance"] = f"left out: the earliest article {first['id']} has no URL"
         first = None
 
-    deniers = _central_claim_deniers(store, story_id) if "claim_variants" in tables else set()
+    deniers = _only_deniers(store, central[0]["id"]) if central and "claim_variants" in tables else set()
     if deniers:
         notes["appearance"] = (f"the story's articles with a URL, less {len(deniers)} that only deny the claim "
                                "told by the most articles")

@@ -81,7 +81,8 @@ class Encoder:
     def prefetch(self, texts: Sequence[str]) -> None:
         """Embed every text not seen yet in one call. Many small calls cost far more than one
         large one, most of all on a busy machine (torch's threads wait for a core each call: the
-        demo's 12-article story took 11 s traced call by call at load 2, 4 s after one prefetch)."""
+        demo's 12-article story took 10-12 s traced call by call at load 2, 3 s after one
+        prefetch; BENCHMARKS.md, "Trace")."""
         from .models import embed
 
         missing = [t for t in dict.fromkeys(texts) if t not in self.cache]

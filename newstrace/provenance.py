@@ -224,6 +224,14 @@ def only_here(text: str, others: Sequence[str]) -> list[tuple[str, bool]]:
     return runs
 
 
+def mark_only_here(variant_rows: Sequence[dict[str, Any]]) -> None:
+    """Give each variant row (``article_id``, ``text``) its ``runs``: ``only_here`` against the
+    wordings of the group's other articles."""
+    for v in variant_rows:
+        others = [o["text"] for o in variant_rows if o["article_id"] != v["article_id"] and o["text"]]
+        v["runs"] = only_here(v["text"] or "", others)
+
+
 def claim_groups(store: Store, story_id: str) -> list[dict[str, Any]]:
     """The story's claim groups for display, those told by most articles first: each with its
     variants (outlet, article, stance: ``tells`` or ``denies``, text, and the text's
@@ -239,11 +247,8 @@ def claim_groups(store: Store, story_id: str) -> list[dict[str, Any]]:
     for v in variants:
         by_group[v["group_id"]].append(v)
     for g in groups:
-        members = by_group.get(g["id"], [])
-        for v in members:
-            others = [o["text"] for o in members if o["article_id"] != v["article_id"]]
-            v["runs"] = only_here(v["text"], others)
-        g["variant_rows"] = members
+        g["variant_rows"] = by_group.get(g["id"], [])
+        mark_only_here(g["variant_rows"])
     return groups
 
 

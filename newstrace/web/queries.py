@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..provenance import only_here
+from ..provenance import mark_only_here
 
 NOT_ANALYSED = "not analysed yet (run `newstrace analyze`)"
 BUSY_TIMEOUT_MS = 15000
@@ -419,9 +419,7 @@ class Reader:
             by_group.setdefault(v["group_id"], []).append(v)
         for g in groups.rows:
             g["variant_rows"] = by_group.get(g["id"], [])
-            for v in g["variant_rows"]:
-                others = [o["text"] for o in g["variant_rows"] if o["article_id"] != v["article_id"] and o["text"]]
-                v["runs"] = only_here(v["text"] or "", others)
+            mark_only_here(g["variant_rows"])
         return groups
 
     def mutations(self, story_id: str | None = None, *, to_outlet: str | None = None) -> Section:
