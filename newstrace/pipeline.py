@@ -66,7 +66,7 @@ STAGES: tuple[Stage, ...] = (
           "group articles into stories, incrementally, with stable story ids"),
     Stage("claims", "newstrace.claims:run", ("articles", "story_articles"), ("attributions", "claims", "citations"),
           "who said what: attributions, hedges, check-worthy claims and cited outlets"),
-    Stage("trace", "newstrace.trace:run", ("stories", "story_articles", "pairs", "claims", "attributions"),
+    Stage("trace", "newstrace.trace_stage:run", ("stories", "story_articles", "pairs", "claims", "attributions"),
           ("claim_groups", "claim_variants", "mutations", "provenance_edges", "story_origins"),
           "group claims across a story, type their mutations, build the provenance graph"),
     Stage("factcheck_match", "newstrace.factcheck_stage:run", ("stories", "story_articles", "claims"),
