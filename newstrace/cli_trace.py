@@ -85,6 +85,8 @@ def trace_cmd(db: str, story_id: str, as_json: bool, claim_limit: int) -> None:
             src = titles.get(m["from_article_id"], {}).get("outlet") or m["from_article_id"]
             dst = titles.get(m["to_article_id"], {}).get("outlet") or m["to_article_id"]
             console.print(f"- {flag}[yellow]{m['type']}[/] {escape(str(src))} → {escape(str(dst))}")
+            if m.get("what"):
+                console.print(f"    what:   {escape(m['what'])}")
             if m["before_text"]:
                 console.print(f"    before: {escape(m['before_text'][:200])}")
             if m["after_text"]:

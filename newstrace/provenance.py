@@ -232,6 +232,44 @@ def mark_only_here(variant_rows: Sequence[dict[str, Any]]) -> None:
         v["runs"] = only_here(v["text"] or "", others)
 
 
+_KIND_NAMES = {"anonymous": "anonymous source", "named-official": "named official", "named-expert": "named expert",
+               "named-person": "named person", "named-witness": "named witness", "organisation": "organisation", "outlet": "outlet",
+               "document": "document", "none": "nobody"}
+
+
+def _source(name: Any, kind: Any) -> str:
+    kind_name = _KIND_NAMES.get(str(kind), str(kind or "unknown"))
+    return f"{name} ({kind_name})" if name else kind_name
+
+
+def describe_mutation(kind: str, details: dict[str, Any] | None) -> str:
+    """What changed, in words, from a mutation's stored details: the evidence a reader needs
+    when the two sentences look alike ("source dropped: a senior official (anonymous source)"
+    where the downstream sentence differs only by its attribution)."""
+    d = details or {}
+
+    def listed(key: str) -> str:
+        return ", ".join(str(v) for v in d.get(key) or []) or "none"
+
+    if kind == "number-changed":
+        return f"numbers {listed('before')} → {listed('after')}"
+    if kind == "entity-changed":
+        return f"{d.get('label') or 'entity'}: {listed('before')} → {listed('after')}"
+    if kind in ("hedge-removed", "hedge-added"):
+        return f"hedge {'dropped' if kind == 'hedge-removed' else 'added'}: {listed('hedges')}"
+    if kind == "attribution-removed":
+        return f"source dropped: {_source(d.get('source'), d.get('before'))}; stated without one downstream"
+    if kind in ("attribution-weakened", "attribution-changed"):
+        return (f"source {_source(d.get('source_before'), d.get('before'))} → "
+                f"{_source(d.get('source_after'), d.get('after'))}")
+    if kind == "certainty-raised":
+        return f"certainty {d.get('before', 'modal')} → {d.get('after', 'asserted')}"
+    if kind in ("claim-added", "claim-dropped"):
+        relation = d.get("relation")
+        return f"{'added' if kind == 'claim-added' else 'dropped'} along a {relation} edge" if relation else ""
+    return ""
+
+
 def claim_groups(store: Store, story_id: str) -> list[dict[str, Any]]:
     """The story's claim groups for display, those told by most articles first: each with its
     variants (outlet, article, stance: ``tells`` or ``denies``, text, and the text's
@@ -270,5 +308,7 @@ def lineage(store: Store, story_id: str) -> dict[str, Any]:
         cites[e["src"]].append(e["dst"])
     mutations = store.rows(
         "SELECT * FROM mutations WHERE story_id = :s ORDER BY dangerous DESC, type, id", {"s": story_id})
+    for m in mutations:
+        m["what"] = describe_mutation(m["type"], json.loads(m.get("details") or "{}"))
     return {"origin": origin[0] if origin else None, "articles": articles, "parent": parent,
             "cites": dict(cites), "mutations": mutations, "claim_groups": claim_groups(store, story_id)}

@@ -38,6 +38,30 @@ MONTHS = ("january february march april may june july august september october n
 STOP_UNIT = frozenset("of the a an and or to in on at for from by with that which who was were is "
                       "are will would have has had".split())
 
+#: Modifiers that say the same bound ("more than 3,500" and "over 3,500" state one figure).
+MODIFIER_CLASSES = {
+    **dict.fromkeys(("more than", "over", "upwards of", "in excess of", "just over"), "above"),
+    **dict.fromkeys(("at least", "no fewer than", "no less than"), "at least"),
+    **dict.fromkeys(("fewer than", "less than", "under", "just under"), "below"),
+    **dict.fromkeys(("at most", "up to", "no more than", "as many as"), "at most"),
+    **dict.fromkeys(("nearly", "almost", "close to"), "nearly"),
+    **dict.fromkeys(("about", "around", "approximately", "roughly", "some", "an estimated", "estimated"), "about"),
+    "exactly": "",
+}
+#: Units that change what a number measures; any other word after a number names what is counted
+#: ("9,000 militants", "9,000 fighters"), which rewording changes without changing the figure.
+MEASURE_UNITS = frozenset(
+    "USD EUR GBP RUB percent tonnes tonne tons ton kg kilograms kilogrammes grams km kilometres kilometers "
+    "miles metres meters feet litres liters gallons barrels hectares acres hours days weeks months years".split())
+
+
+def comparable(value: float | None, unit: str | None, modifier: str | None) -> tuple[float | None, str, str]:
+    """The part of a (value, unit, modifier) triple that a change of wording cannot change: the
+    value, a measurement unit (not the counted noun) and the bound the modifier states."""
+    mod = (modifier or "").lower()
+    return value, unit if unit in MEASURE_UNITS else "", MODIFIER_CLASSES.get(mod, mod)
+
+
 _MOD = "|".join(re.escape(m) for m in sorted(MODIFIERS, key=len, reverse=True))
 _WORDS = "|".join(re.escape(w) for w in sorted(WORD_NUMBERS, key=len, reverse=True))
 _VAGUE = "|".join(re.escape(v) for v in sorted(VAGUE, key=len, reverse=True))

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Setting
+from .quantities import comparable
 
 STAGE = "trace"
 
@@ -372,11 +373,14 @@ def compare_claims(before: Claim, after: Claim, before_context: str = "") -> lis
     def add(kind: str, **details: Any) -> None:
         found.append(Mutation(kind, before.article_id, after.article_id, before, after, details))
 
-    # A number is changed when the downstream claim states a quantity the upstream one does not.
+    # A number is changed when the downstream claim states a quantity the upstream one does not
+    # (value, bound and measurement unit: "over 3,500" restates "more than 3,500", and "9,000
+    # fighters" restates "9,000 militants").
     # Only one side stating numbers is rewording; a downstream claim that keeps some of the
     # upstream numbers and drops others ("38.1 and 9.5 percent" -> "38.1 percent") dropped a
     # detail, it did not change a number.
-    if before.numbers and after.numbers and not set(after.numbers) <= set(before.numbers):
+    if before.numbers and after.numbers and not ({comparable(*n) for n in after.numbers}
+                                                  <= {comparable(*n) for n in before.numbers}):
         add("number-changed", before=list(before.number_texts), after=list(after.number_texts))
         found[-1].dangerous = _inflated(before.numbers, after.numbers)
     # Entities are compared across labels: the small NER model calls one port a FAC in one

@@ -204,3 +204,35 @@ def test_trace_claim_reported_to_be_denied_has_the_denies_stance() -> None:
         for cue in ("denied", "flatly rejected", "dismissed as fake", "has disputed"):
             assert replace(told, text=text, cue=cue).stance == "denies", (text, cue)
     assert replace(told, text="Obama's trade agenda in overwhelming numbers", cue="rejected").stance == "tells"
+
+
+def test_trace_restated_bound_or_counted_noun_is_not_a_number_change() -> None:
+    """"over 3,500" restates "More than 3,500"; "fighters" for "militants" rewords what is
+    counted. A changed measurement unit or bound is still a change."""
+    before = claim("1", "A", "More than 3,500 tonnes of grain left Kaldor", numbers=((3500.0, "tonnes", "more than"),),
+                   number_texts=("More than 3,500",))
+    after = claim("2", "B", "Over 3,500 tonnes of grain left Kaldor", numbers=((3500.0, "tonnes", "over"),),
+                  number_texts=("Over 3,500",))
+    assert compare_claims(before, after) == []
+    militants = claim("3", "A", "9,000 militants will leave", numbers=((9000.0, "militants", ""),))
+    fighters = claim("4", "B", "9,000 fighters will leave", numbers=((9000.0, "fighters", ""),))
+    assert compare_claims(militants, fighters) == []
+    kilograms = claim("5", "B", "More than 3,500 kg of grain left Kaldor", numbers=((3500.0, "kg", "more than"),))
+    assert types(compare_claims(before, kilograms)) == ["number-changed"]
+    at_most = claim("6", "B", "Up to 3,500 tonnes of grain left Kaldor", numbers=((3500.0, "tonnes", "up to"),))
+    assert types(compare_claims(before, at_most)) == ["number-changed"]
+
+
+def test_trace_mutations_are_described_with_their_evidence() -> None:
+    from newstrace.provenance import describe_mutation
+
+    assert describe_mutation("attribution-removed", {"before": "anonymous", "source": "a senior official"}) == (
+        "source dropped: a senior official (anonymous source); stated without one downstream")
+    assert describe_mutation("attribution-weakened", {"before": "named-official", "after": "anonymous",
+                                                      "source_before": "Ahmed Hassan", "source_after": None}) == (
+        "source Ahmed Hassan (named official) → anonymous source")
+    assert describe_mutation("number-changed", {"before": ["more than 4,000"], "after": ["6,000"]}) == (
+        "numbers more than 4,000 → 6,000")
+    assert describe_mutation("hedge-removed", {"hedges": ["reportedly"]}) == "hedge dropped: reportedly"
+    assert describe_mutation("claim-dropped", {"relation": "copy"}) == "dropped along a copy edge"
+    assert describe_mutation("entity-changed", None) == "entity: none → none"

@@ -45,6 +45,9 @@ def test_web_story_page_shows_every_section(sample) -> None:
     # The dangerous mutation comes before the harmless one, both shown with their changes marked.
     assert page.index("attribution-removed") < page.index("number-changed")
     assert '<mark class="del">More than </mark>' in page
+    # What changed, in words: the dropped source (the sentences differ only by it) and the numbers.
+    assert "source dropped: a military-diplomatic source (anonymous source)" in page
+    assert "numbers More than 9,000 → 9,000" in page
     # Sputnik's wording of the shared claim: the words no other article's wording uses are marked.
     assert '<mark class="only-here">fighters</mark>' in page and '<mark class="only-here">Syria' not in page
     assert "a military-diplomatic source" in page and "anonymous" in page
@@ -67,6 +70,7 @@ def test_web_outlet_page_counts_copies_and_stripped_attributions(sample) -> None
     page = client.get("/outlet/stripper.example").text
     assert 'class="copies-from"' in page and "rt.com" in page and "partial" in page
     assert "1 claims lost their attribution" in page
+    assert "source dropped: a military-diplomatic source" in page
     rt = client.get("/outlet/rt.com").text
     assert 'class="copied-by"' in rt and "copysite.example" in rt
 

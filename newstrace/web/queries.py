@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..provenance import mark_only_here
+from ..provenance import describe_mutation, mark_only_here
 
 NOT_ANALYSED = "not analysed yet (run `newstrace analyze`)"
 BUSY_TIMEOUT_MS = 15000
@@ -437,6 +437,7 @@ class Reader:
             f"WHERE {' AND '.join(where) or '1=1'} ORDER BY m.dangerous DESC, m.type, m.id LIMIT 500", params)
         for row in sec.rows:
             row["details"] = decode_json(row.get("details"), {})
+            row["what"] = describe_mutation(row["type"], row["details"])
         return sec
 
     _FACTCHECK_SELECT = (

@@ -196,7 +196,7 @@ def build_sample(store: Store, *, payload: str | None = None) -> dict[str, Any]:
             {"story_id": mosul, "group_id": group, "type": "attribution-removed", "from_article_id": rt,
              "to_article_id": stripped, "from_claim_id": claims[0]["id"], "to_claim_id": claims[3]["id"],
              "before_text": f"{claim_a}, {_ANON} told RIA Novosti{x}", "after_text": f"{claim_b}{x}",
-             "details": json.dumps({"before": _ANON}), "dangerous": 1},
+             "details": json.dumps({"before": "anonymous", "source": _ANON}), "dangerous": 1},
             {"story_id": mosul, "group_id": group, "type": "number-changed", "from_article_id": rt,
              "to_article_id": stripped, "from_claim_id": claims[0]["id"], "to_claim_id": claims[3]["id"],
              "before_text": f"{claim_a}{x}", "after_text": f"{claim_b}{x}",
