@@ -261,9 +261,14 @@ def resolve_reference(store: Store, ref: str) -> list[str]:
     if exact:
         return [ref]
     if "story_articles" in store.tables():
+        story = ref
+        if ref.startswith("s-") and not store.scalar("SELECT 1 FROM story_articles WHERE story_id = :r", {"r": ref}):
+            from .stories import find_story
+
+            story = find_story(store, ref)  # a unique prefix, or an id a merge retired
         members = store.rows(
             "SELECT sa.article_id AS id FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
-            "WHERE CAST(sa.story_id AS TEXT) = :r ORDER BY COALESCE(a.published_at, '9999'), a.id", {"r": ref})
+            "WHERE sa.story_id = :r ORDER BY COALESCE(a.published_at, '9999'), a.id", {"r": story})
         if members:
             return [m["id"] for m in members]
     if len(ref) >= 4:

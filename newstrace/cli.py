@@ -125,6 +125,7 @@ def export_cmd(db: str, fmt: str, out: str | None, tables: tuple[str, ...]) -> N
 
 @main.command("config")
 @config_option
+@handle_errors
 def config_cmd(config_path: str | None) -> None:
     """List every setting with its value and one-line help."""
     config = Config.load(config_path)

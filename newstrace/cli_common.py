@@ -53,7 +53,8 @@ def open_store(db: str, *, must_exist: bool = False) -> Store:
 
 
 def handle_errors(func: F) -> F:
-    """Turn NewstraceError into a one-line `Error: ...` and exit code 2 (no traceback)."""
+    """Turn NewstraceError, and an OSError on a path the user gave, into a one-line
+    `Error: ...` and exit code 2 (no traceback)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -62,11 +63,30 @@ def handle_errors(func: F) -> F:
         except NewstraceError as exc:
             err_console.print(f"[bold red]Error:[/] {escape(str(exc))}")
             raise SystemExit(2) from None
+        except OSError as exc:
+            # A path the user gave cannot be read or written (no such folder, a file where a
+            # folder is expected, no permission, disk full): say which and why, not a traceback.
+            where = f" {exc.filename}" if exc.filename else ""
+            err_console.print(f"[bold red]Error:[/] cannot use{escape(str(where))}: "
+                              f"{escape(exc.strerror or str(exc))}. {_os_hint(exc)}")
+            raise SystemExit(2) from None
         except KeyboardInterrupt:
             err_console.print("Interrupted. Work committed so far is kept; run the command again to resume.")
             raise SystemExit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _os_hint(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "Check the path: the file, or the folder it should be written to, does not exist."
+    if isinstance(exc, FileExistsError):
+        return "Something is already at that path (a file where a folder is expected?): choose another path."
+    if isinstance(exc, (IsADirectoryError, NotADirectoryError)):
+        return "A folder was given where a file is expected, or the reverse: check the path."
+    if isinstance(exc, PermissionError):
+        return "You may not read or write there: choose another path or change its permissions."
+    return "Check the path, free disk space and permissions."
 
 
 class RichProgress(ProgressHook):

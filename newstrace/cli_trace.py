@@ -14,18 +14,9 @@ from .provenance import GRAPH_FORMATS, export_graph, lineage
 
 def _resolve_story(store, story_id: str) -> str:  # type: ignore[no-untyped-def]
     """Accept a story id, a unique prefix of one, or an id that a merge retired."""
-    rows = store.rows("SELECT id FROM stories WHERE id LIKE :p", {"p": story_id + "%"})
-    if len(rows) == 1:
-        return str(rows[0]["id"])
-    if "story_merges" in store.tables():
-        cols = store.columns("story_merges")
-        if {"old_id", "new_id"} <= set(cols):
-            merged = store.rows("SELECT new_id FROM story_merges WHERE old_id = :s", {"s": story_id})
-            if merged:
-                return str(merged[0]["new_id"])
-    if not rows:
-        raise InputError(f"No story {story_id!r}. List stories with `newstrace stories`.")
-    raise InputError(f"{story_id!r} matches {len(rows)} stories; give more of the id.")
+    from .stories import find_story
+
+    return find_story(store, story_id)
 
 
 @click.command("trace")

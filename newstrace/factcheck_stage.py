@@ -330,6 +330,9 @@ def claimreview_for_story(store: Store, story_id: str) -> dict[str, Any]:
     tables = set(store.tables())
     if "story_articles" not in tables:
         raise InputError("There are no stories yet: run `newstrace analyze` first.")
+    from .stories import find_story
+
+    story_id = find_story(store, story_id)  # a unique prefix or a merged id names the live story
     member_ids = [r["article_id"] for r in store.rows(
         "SELECT article_id FROM story_articles WHERE story_id = :s", {"s": story_id})]
     if not member_ids:

@@ -400,6 +400,26 @@ def resolve_story_id(store: Store, story_id: str) -> str | None:
     return None
 
 
+def find_story(store: Store, ref: str) -> str:
+    """The live story for ``ref``: a story id, a unique prefix of one ("s-a868"), or an id that a
+    merge retired. Raises InputError saying what to do when there is none or several."""
+    if "stories" not in store.tables() or not store.scalar("SELECT 1 FROM stories LIMIT 1"):
+        raise InputError(f"No story {ref!r}: there are no stories yet. Run `newstrace analyze` first, "
+                         "then `newstrace stories` lists them.")
+    live = resolve_story_id(store, ref)
+    if live is not None:
+        return live
+    pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = store.rows("SELECT id FROM stories WHERE id LIKE :p ESCAPE '\\' ORDER BY id LIMIT 6", {"p": pattern})
+    if len(rows) == 1:
+        return str(rows[0]["id"])
+    if rows:
+        shown = ", ".join(str(r["id"]) for r in rows[:5])
+        raise InputError(f"{ref!r} is the start of several story ids ({shown}{', ...' if len(rows) > 5 else ''}); "
+                         "give more of the id.")
+    raise InputError(f"No story {ref!r}. List stories with `newstrace stories`.")
+
+
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     row = dict(row)
     row["outlets"] = json.loads(row.get("outlets") or "[]")
@@ -426,9 +446,7 @@ def list_stories(store: Store, *, limit: int | None = 50, min_size: int = 1, sor
 def get_story(store: Store, story_id: str) -> dict[str, Any]:
     """One story with its articles (oldest first) and the ids merged into it. An id that was
     merged away resolves to the story it joined (``resolved_from`` says so)."""
-    live = resolve_story_id(store, story_id) if "stories" in store.tables() else None
-    if live is None:
-        raise InputError(f"No story {story_id!r}. List stories with `newstrace stories`.")
+    live = find_story(store, story_id)
     story = _decode(store.rows("SELECT * FROM stories WHERE id = :i", {"i": live})[0])
     story["resolved_from"] = story_id if live != story_id else None
     story["articles"] = store.rows(

@@ -54,3 +54,32 @@ def test_stories_cli_lists_and_shows(store, monkeypatch):
 def test_stories_cli_commands_have_help():
     assert [c.name for c in COMMANDS] == ["stories", "story"]
     assert all(c.help for c in COMMANDS)
+
+
+def test_story_id_prefix_resolves_in_every_command(store):
+    """README: "A story id may be shortened to a unique prefix" in `story`, `trace`, `claims`,
+    `factchecks claimreview` and the web UI alike; an ambiguous prefix says so."""
+    from starlette.testclient import TestClient
+
+    from newstrace.cli_factchecks import factchecks_group
+    from newstrace.cli_trace import trace_cmd
+    from newstrace.web.app import create_app
+    from newstrace.web.sample import build_sample
+
+    build_sample(store)
+    db = ["--db", str(store.path)]
+    shown = CliRunner().invoke(story_command, [*db, "mosul-9"])
+    assert shown.exit_code == 0, shown.output
+    assert "9,000 IS fighters to be let out of Mosul" in shown.output
+    assert CliRunner().invoke(trace_cmd, [*db, "mosul-9", "--json"]).exit_code == 0
+    review = CliRunner().invoke(factchecks_group, ["claimreview", *db, "mosul-9"])
+    assert review.exit_code == 0, review.output
+    page = TestClient(create_app(store.path)).get("/story/mosul-9")
+    assert page.status_code == 200 and "let out of Mosul" in page.text
+    with store.transaction() as conn:
+        conn.exec_driver_sql("INSERT INTO stories(id, title, size, created_at, updated_at) VALUES ('mosul-9001', 'another', 1, '2024', '2024')")
+    ambiguous = CliRunner().invoke(story_command, [*db, "mosul-9"])
+    assert ambiguous.exit_code == 2 and "start of several story ids" in ambiguous.output
+    assert TestClient(create_app(store.path)).get("/story/mosul-9").status_code == 404
+    unknown = CliRunner().invoke(story_command, [*db, "nothing-like-it"])
+    assert unknown.exit_code == 2 and "No story 'nothing-like-it'" in unknown.output

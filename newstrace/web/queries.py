@@ -360,12 +360,32 @@ class Reader:
         return sec
 
     # -- one story -------------------------------------------------------------------------
+    def resolve_story(self, ref: str) -> str | None:
+        """The live story for ``ref``: its id, an id a merge retired, or a unique prefix (as the
+        CLI accepts them; ``stories.find_story``)."""
+        current, seen = ref, set()
+        while current not in seen:
+            seen.add(current)
+            if self.one("SELECT 1 AS x FROM stories WHERE id = ?", (current,)):
+                return current
+            if not self.has("story_merges"):
+                break
+            kept = self.one("SELECT kept_id FROM story_merges WHERE absorbed_id = ?", (current,))
+            if kept is None:
+                break
+            current = str(kept["kept_id"])
+        pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found = self.rows("SELECT id FROM stories WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (pattern,))
+        return str(found[0]["id"]) if len(found) == 1 else None
+
     def story(self, story_id: str) -> dict[str, Any] | None:
         if not self.has(*STORY_TABLES):
             return None
-        story = self.one("SELECT * FROM stories WHERE id = ?", (story_id,))
+        resolved = self.resolve_story(story_id)
+        story = self.one("SELECT * FROM stories WHERE id = ?", (resolved,)) if resolved else None
         if story is None:
             return None
+        story_id = str(story["id"])
         members = self.rows(
             "SELECT a.id, a.title, a.outlet, a.author, a.published_at, a.url FROM story_articles sa "
             "JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ? "
