@@ -113,11 +113,13 @@ def status_cmd(db: str, as_json: bool) -> None:
 @click.option("-o", "--out", default=None, help="Output file (JSON; default stdout) or folder (CSV).")
 @click.option("--table", "tables", multiple=True, type=click.Choice(EXPORT_TABLES),
               help="Export only these tables (repeatable).")
+@click.option("--raw-csv", is_flag=True,
+              help="CSV: write text cells as stored, even those a spreadsheet would run as a formula (= + - @).")
 @handle_errors
-def export_cmd(db: str, fmt: str, out: str | None, tables: tuple[str, ...]) -> None:
+def export_cmd(db: str, fmt: str, out: str | None, tables: tuple[str, ...], raw_csv: bool) -> None:
     """Write the store's tables as JSON or CSV (schema in the README, versioned)."""
     with open_store(db, must_exist=True) as store:
-        manifest = export(store, fmt, out, tables or None)
+        manifest = export(store, fmt, out, tables or None, guard_formulas=not raw_csv)
     if out not in (None, "-"):
         err_console.print(f"wrote {sum(manifest['tables'].values())} rows from "
                           f"{len(manifest['tables'])} tables to {escape(str(out))}")

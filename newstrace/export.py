@@ -3,8 +3,9 @@
 The export contract is ``EXPORT_SCHEMA_VERSION`` plus the tables in ``EXPORT_TABLES``, each
 exported with all its columns. JSON: one object ``{"newstrace_export": VERSION, "tables":
 {name: [rows]}}`` (JSON columns decoded). CSV: a folder with one ``<table>.csv`` per table and a
-``manifest.json``. A table that the store does not have yet (its stage has not run) is exported
-as an empty list and listed under ``missing`` so consumers can tell "none" from "not analysed".
+``manifest.json``. A table whose stage has not run on the store yet is exported (empty) and
+listed under ``missing``, so consumers can tell "none found" from "not analysed". In CSV, text
+that a spreadsheet would run as a formula (starting with = + - @) gets a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -69,8 +70,33 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def export(store: Store, fmt: str, out: str | Path | None, tables: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """Write the export; ``out`` None means stdout (JSON only). Returns the manifest."""
+def not_analysed(store: Store, tables: Sequence[str], present: set[str]) -> list[str]:
+    """Tables whose stage has never run on this store (or that it does not have): an empty one
+    means "not analysed", not "none found"."""
+    from .pipeline import STAGES
+
+    stage_of = {table: stage.name for stage in STAGES for table in stage.assigns if table != "articles"}
+    ran = {r["stage"] for r in store.rows("SELECT DISTINCT stage FROM stage_runs")} if "stage_runs" in present else set()
+    return [t for t in tables if t not in present or (t in stage_of and stage_of[t] not in ran)]
+
+
+#: Spreadsheets run a cell that starts with one of these as a formula ("=HYPERLINK(...)"); a
+#: text cell from an article or a fact-check that starts so gets a leading apostrophe in CSV.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export(store: Store, fmt: str, out: str | Path | None, tables: tuple[str, ...] | None = None, *,
+           guard_formulas: bool = True) -> dict[str, Any]:
+    """Write the export; ``out`` None means stdout (JSON only). Returns the manifest.
+
+    CSV cells of text that a spreadsheet would run as a formula get a leading apostrophe unless
+    ``guard_formulas`` is False (the manifest records which)."""
     if fmt not in FORMATS:
         raise InputError(f"Unknown export format {fmt!r}; use one of {', '.join(FORMATS)}.")
     wanted = tables or EXPORT_TABLES
@@ -82,8 +108,10 @@ def export(store: Store, fmt: str, out: str | Path | None, tables: tuple[str, ..
         "newstrace_export": EXPORT_SCHEMA_VERSION,
         "exported_at": utcnow(),
         "tables": {},
-        "missing": [t for t in wanted if t not in present],
+        "missing": not_analysed(store, wanted, present),
     }
+    if fmt == "csv":
+        manifest["csv_formula_guard"] = guard_formulas
     if fmt == "json":
         stream: IO[str]
         close = False
@@ -121,8 +149,9 @@ def export(store: Store, fmt: str, out: str | Path | None, tables: tuple[str, ..
             writer = csv.writer(fh)
             writer.writerow(columns)
             if table in present:
+                cell = _csv_cell if guard_formulas else (lambda v: v)
                 for row in _iter_rows(store, table):
-                    writer.writerow([row[c] for c in columns])
+                    writer.writerow([cell(row[c]) for c in columns])
                     count += 1
         manifest["tables"][table] = count
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")

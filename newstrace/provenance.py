@@ -173,6 +173,7 @@ def story_graph(store: Store, story_id: str) -> Any:
     return graph
 
 
+
 def export_graph(store: Store, story_id: str, fmt: str, out: str | Path) -> Path:
     """Write the story's provenance graph as GraphML, GEXF (opens in Gephi) or node-link JSON."""
     import networkx as nx
@@ -182,8 +183,14 @@ def export_graph(store: Store, story_id: str, fmt: str, out: str | Path) -> Path
     graph = story_graph(store, story_id)
     path = Path(out)
     if fmt == "graphml":
+        # GraphML could mark such an edge with directed="false", but networkx's own reader
+        # rejects that in a directed graph; the edge's ``directed`` data says it instead.
         nx.write_graphml(graph, path)
     elif fmt == "gexf":
+        # GEXF types each edge: one whose order the dates and citations do not decide is
+        # undirected, so Gephi draws no arrow for it.
+        for _, _, data in graph.edges(data=True):
+            data["type"] = "directed" if data["directed"] else "undirected"
         nx.write_gexf(graph, path)
     else:
         path.write_text(json.dumps(nx.node_link_data(graph, edges="edges"), indent=2, ensure_ascii=False), "utf-8")

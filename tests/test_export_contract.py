@@ -24,7 +24,33 @@ def test_export_json_has_every_table_and_decodes_metadata(store: Store, tmp_path
     assert data["tables"]["articles"][0]["metadata"] == {"k": [1, 2]}
     assert data["tables"]["articles"][0]["title"] == "<b>T</b>"
     assert manifest["tables"]["articles"] == 1
-    assert set(data["missing"]) == set(EXPORT_TABLES) - set(store.tables())
+    # Ingested, never analysed: every stage's table is listed as not analysed (not "none found").
+    assert set(data["missing"]) >= {"pairs", "passages", "stories", "story_articles", "claims", "claim_groups",
+                                     "mutations", "factcheck_matches"}
+    assert "articles" not in data["missing"] and "factchecks" not in data["missing"]
+
+
+def test_export_missing_lists_only_stages_that_never_ran(store: Store, tmp_path: Path) -> None:
+    from newstrace.config import Config
+    from newstrace.pipeline import analyze
+
+    add_articles(store, [{"title": "One", "text": "A single short article about nothing much."}])
+    analyze(store, Config(), until="reuse")
+    missing = export(store, "json", tmp_path / "e.json")["missing"]
+    assert "pairs" not in missing and "passages" not in missing  # reuse ran and found no pair
+    assert {"stories", "claims", "mutations"} <= set(missing)
+
+
+def test_export_csv_defuses_spreadsheet_formulas_unless_raw(store: Store, tmp_path: Path) -> None:
+    add_articles(store, [{"title": "=HYPERLINK(\"http://evil.example\",\"x\")", "text": "@SUM(1) -2 +3 body"}])
+    manifest = export(store, "csv", tmp_path / "out")
+    with open(tmp_path / "out" / "articles.csv", newline="") as fh:
+        row = next(csv.DictReader(fh))
+    assert row["title"] == "'=HYPERLINK(\"http://evil.example\",\"x\")" and row["text"] == "'@SUM(1) -2 +3 body"
+    assert manifest["csv_formula_guard"] is True
+    export(store, "csv", tmp_path / "raw", guard_formulas=False)
+    with open(tmp_path / "raw" / "articles.csv", newline="") as fh:
+        assert next(csv.DictReader(fh))["title"].startswith("=HYPERLINK")
 
 
 def test_export_csv_writes_one_file_per_table(store: Store, tmp_path: Path) -> None:
