@@ -206,7 +206,9 @@ def similarity_matrix(claims: Sequence[Claim], number_bonus: float = 0.1, vector
 
     if vectors is None:
         vectors = embed([c.text for c in claims])
-    sims = vectors @ vectors.T
+    # float64: a threshold written into a float32 matrix as a floor (0.7 -> 0.69999999) would
+    # fail its own ">= threshold" test.
+    sims = np.asarray(vectors @ vectors.T, dtype=np.float64)
     words = [content_words(c.text) for c in claims]
     quantities = [{(v, u) for v, u, _ in c.numbers if v is not None} for c in claims]
     for i in range(len(claims)):
@@ -594,6 +596,12 @@ def trace_story(
                      + [x for a in order if a in on_lineage for x in sentences(texts[a])])
     sims: Any = similarity_matrix(claims, config["trace.number_bonus"],
                                   vectors=encoder.vectors([c.text for c in claims])) if claims else None
+    # Aligned sentences vouch for a claim link only between a text and its reuse (a copy, a
+    # partial copy, a rewrite or translation). Two independent reports of one event (same-event)
+    # say neighbouring things in the same order: there alignment is not evidence of one claim
+    # (measured on 15 BASIL events: most false links came from it; BENCHMARKS.md "Trace").
+    reused = {frozenset((p["a_id"], p["b_id"])) for p in pairs if p.get("relation") in LINEAGE_RANK}
+    passages = [p for p in passages if frozenset((p["a_id"], p["b_id"])) in reused]
     if claims and passages:
         _apply_passages(claims, passages, sims, threshold)
     groups = group_claims(claims, order, sorted(comparable), threshold=threshold, lexical_threshold=lexical, sims=sims)
