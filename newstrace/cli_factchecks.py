@@ -15,6 +15,7 @@ from .factcheck_stage import claimreview_for_story, match_texts
 from .factchecks import VERDICTS, import_files, list_factchecks
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\S*)?")
 
 
 @click.group("factchecks")
@@ -40,7 +41,9 @@ def import_cmd(db: str, files: tuple[str, ...]) -> None:
 
 
 def _read_queries(path: str | None) -> list[tuple[str, str, str | None]]:
-    """(id, text, ISO date or None) per line: `id<TAB>text`, optionally `<TAB>YYYY-MM-DD`."""
+    """(id, text, ISO date or None) per line: `id<TAB>text`, optionally `<TAB>YYYY-MM-DD`.
+    A line without a tab is a text whose id is its line number; a last field shaped like a date
+    that is not one (2025-13-45) is an error naming the line, never silently part of the text."""
     from .matching import day_number
 
     stream = open(path, encoding="utf-8") if path and path != "-" else sys.stdin  # noqa: SIM115
@@ -57,6 +60,9 @@ def _read_queries(path: str | None) -> list[tuple[str, str, str | None]]:
             # A third field is a date only when it is one, whole (YYYY-MM-DD or an ISO time).
             field = last.strip()
             date = field if tab and _ISO_DATE.fullmatch(field) and not math.isnan(day_number(field)) else None
+            if tab and date is None and _DATE_LIKE.fullmatch(field):
+                raise InputError(f"Line {line_no} of the queries: {field[:40]!r} is not a valid date. Give the "
+                                 "date the text was posted as YYYY-MM-DD (or an ISO time), or leave the field out.")
             queries.append((qid, body if date else text, date))
     finally:
         if stream is not sys.stdin:
@@ -77,7 +83,7 @@ def _read_queries(path: str | None) -> list[tuple[str, str, str | None]]:
 def match_cmd(db: str, queries: str | None, k: int, fmt: str) -> None:
     """Rank the stored fact-checks for query texts (a file of `id<TAB>text` lines, or stdin).
     A third field `YYYY-MM-DD`, the date the text was posted, lets the dated re-ranker weigh the
-    fact-checks' dates."""
+    fact-checks' dates. A line without a tab is a text whose id is its line number."""
     rows = _read_queries(queries)
     with open_store(db, must_exist=True) as store:
         ranked = match_texts(store, [t for _, t, _ in rows], k=k, dates=[d for _, _, d in rows])

@@ -48,13 +48,16 @@ def _delimiter(value: str | None) -> str | None:
               "field, else the registered domain of the URL).")
 @click.option("--assume-timezone", default=None, metavar="ZONE",
               help="Read times without a zone in ZONE (UTC, +03:00, Europe/Moscow); default: store them as unknown.")
+@click.option("--date-order", type=click.Choice(["dmy", "mdy"]), default=None,
+              help="Read numeric dates whose day and month could be swapped (06/05/2025) as day-month-year "
+                   "or month-day-year; default: the ingest.date_order setting, else store them as unknown.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="A TOML settings file (default: ./newstrace.toml when present).")
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @handle_errors
 def ingest(paths: tuple[str, ...], db: str, fmt: str | None, mappings: tuple[str, ...], csv_delimiter: str | None,
-           csv_columns: str | None, outlet: str | None, assume_timezone: str | None, config_path: str | None,
-           quiet: bool) -> None:
+           csv_columns: str | None, outlet: str | None, assume_timezone: str | None, date_order: str | None,
+           config_path: str | None, quiet: bool) -> None:
     """Read articles from PATHS (files, folders, globs, or - for stdin) into the store.
 
     Formats: plain text (first line is the title when it looks like one), JSON Lines, JSON
@@ -71,7 +74,7 @@ def ingest(paths: tuple[str, ...], db: str, fmt: str | None, mappings: tuple[str
     options = IngestOptions(
         format=fmt, field_map=_parse_map(mappings), csv_delimiter=_delimiter(csv_delimiter),
         csv_columns=tuple(c.strip() for c in csv_columns.split(",")) if csv_columns else None,
-        outlet=outlet, assume_timezone=assume_timezone,
+        outlet=outlet, assume_timezone=assume_timezone, date_order=date_order,
     )
     options.validate()
     expand_paths(paths)  # a missing path is an error before the store is created
@@ -113,9 +116,18 @@ def print_report(report: IngestReport, db: str) -> None:
                       f"'rejected' (in {escape(db)}).")
     if report.warnings:
         for warning, count in report.warnings.most_common():
-            err_console.print(f"[yellow]Warning:[/] {escape(warning)}: {count} record(s)"
-                              + (" (stored with published_at NULL and the raw value in metadata.published_raw;"
-                                 " see --assume-timezone)" if "published" in warning else ""))
+            err_console.print(f"[yellow]Warning:[/] {escape(warning)}: {count} record(s)" + _warning_hint(warning))
+
+
+def _warning_hint(warning: str) -> str:
+    if "published" not in warning:
+        return ""
+    hint = " (stored with published_at NULL and the raw value in metadata.published_raw"
+    if "ambiguous" in warning:
+        return hint + "; give the order with --date-order dmy|mdy)"
+    if "time zone" in warning:
+        return hint + "; see --assume-timezone)"
+    return hint + ")"
 
 
 COMMANDS = [ingest]

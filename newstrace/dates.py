@@ -5,7 +5,13 @@ offset (or ``Z``), or a Unix epoch number (which is UTC by definition). A time w
 offset (``2016-10-17 09:30``, GDELT's ``20161017093000``, a bare date) does not name an
 instant, so it is stored as NULL unless the caller chose a zone (``--assume-timezone``).
 Values that do not parse ("yesterday", "2016-13-45") and years outside 1800-2200 become NULL
-too. In every NULL case the caller keeps the raw value and the reason (see ``ingest``).
+too, and so do placeholders that would otherwise pose as the oldest article of a story: epoch 0
+(and 1970-01-01T00:00:00Z itself), negative epochs, epoch numbers before 1990 (the web's news
+archives start later; a small number in a date field is a default, not a time) and all-zero
+dates (``0000-00-00``). A numeric date whose day and month could be swapped
+(``06/05/2025``: both parts 12 or less and different) is NULL unless the caller states the
+order (``--date-order dmy|mdy``). In every NULL case the caller keeps the raw value and the
+reason (see ``ingest``).
 """
 
 from __future__ import annotations
@@ -19,15 +25,30 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InputError
 
-__all__ = ["ParsedDate", "parse_published", "parse_timezone", "NO_TIMEZONE", "NOT_UNDERSTOOD"]
+__all__ = ["ParsedDate", "parse_published", "parse_timezone", "ambiguous_day_month", "DATE_ORDERS",
+           "NO_TIMEZONE", "NOT_UNDERSTOOD", "OUT_OF_RANGE", "AMBIGUOUS", "PLACEHOLDER_EPOCH_ZERO",
+           "PLACEHOLDER_NEGATIVE", "PLACEHOLDER_EARLY_EPOCH", "PLACEHOLDER_ZEROS"]
 
 NO_TIMEZONE = "published time has no time zone"
 NOT_UNDERSTOOD = "published time not understood"
 OUT_OF_RANGE = "published time out of range"
+AMBIGUOUS = "published date is ambiguous: day and month could be swapped"
+PLACEHOLDER_EPOCH_ZERO = "published time is a placeholder (epoch 0, 1970-01-01T00:00:00Z)"
+PLACEHOLDER_NEGATIVE = "published time is a placeholder (negative epoch)"
+PLACEHOLDER_EARLY_EPOCH = "published time is a placeholder (epoch number before 1990)"
+PLACEHOLDER_ZEROS = "published time is a placeholder (all zeros, e.g. 0000-00-00)"
+#: ``dmy``: 06/05/2025 is 6 May; ``mdy``: 5 June.
+DATE_ORDERS = ("dmy", "mdy")
 
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[T ]?(\d{2})(\d{2})(\d{2})?)?$")
 _EPOCH = re.compile(r"^-?\d{9,13}(\.\d+)?$")
+_NEGATIVE_NUMBER = re.compile(r"^-\d+(\.\d+)?$")
+_ZEROS = re.compile(r"^[0\s\-/.:T]*0[0\s\-/.:T]*Z?$")
+# Day and month as leading numbers: 06/05/2025, 6.5.25, 06-05-2025 10:00 (not 2025-06-05).
+_DAY_MONTH = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?![\d])")
 _MIN_YEAR, _MAX_YEAR = 1800, 2200
+#: 1990-01-01T00:00:00Z: an epoch number before this is a default value, not a publication time.
+_EARLIEST_EPOCH = 631152000
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +77,16 @@ def parse_timezone(name: str) -> tzinfo:
         ) from None
 
 
+def ambiguous_day_month(text: str) -> bool:
+    """True for a numeric date whose first two numbers could each be the day or the month
+    (``06/05/2025``); ``13/05/2025`` and ``05/05/2025`` are not ambiguous."""
+    match = _DAY_MONTH.match(text.strip())
+    if not match:
+        return False
+    first, second = int(match.group(1)), int(match.group(3))
+    return 1 <= first <= 12 and 1 <= second <= 12 and first != second
+
+
 def _finish(moment: datetime, assume: tzinfo | None) -> ParsedDate:
     if not _MIN_YEAR <= moment.year <= _MAX_YEAR:
         return ParsedDate(None, OUT_OF_RANGE)
@@ -67,12 +98,23 @@ def _finish(moment: datetime, assume: tzinfo | None) -> ParsedDate:
         utc = moment.astimezone(UTC)
     except (OverflowError, ValueError):
         return ParsedDate(None, OUT_OF_RANGE)
+    if utc == _EPOCH_ZERO:  # 1970-01-01T00:00:00Z written out: epoch 0 in another form
+        return ParsedDate(None, PLACEHOLDER_EPOCH_ZERO)
     return ParsedDate((utc.replace(microsecond=0) if utc.microsecond else utc).isoformat())
 
 
+_EPOCH_ZERO = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _from_epoch(value: float) -> ParsedDate:
+    if value == 0:
+        return ParsedDate(None, PLACEHOLDER_EPOCH_ZERO)
+    if value < 0:
+        return ParsedDate(None, PLACEHOLDER_NEGATIVE)
     if abs(value) > 1e11:  # milliseconds
         value /= 1000.0
+    if value < _EARLIEST_EPOCH:
+        return ParsedDate(None, PLACEHOLDER_EARLY_EPOCH)
     try:
         moment = datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError):
@@ -80,8 +122,9 @@ def _from_epoch(value: float) -> ParsedDate:
     return _finish(moment, None)
 
 
-def parse_published(value: object, assume: tzinfo | None = None) -> ParsedDate:
-    """Parse a publication time from an input field; see the module docstring for the rules."""
+def parse_published(value: object, assume: tzinfo | None = None, order: str | None = None) -> ParsedDate:
+    """Parse a publication time from an input field; see the module docstring for the rules.
+    ``order`` (``dmy`` or ``mdy``) reads a day/month-ambiguous numeric date; None leaves it NULL."""
     if value is None or value == "":
         return ParsedDate(None)
     if isinstance(value, bool):
@@ -104,6 +147,10 @@ def parse_published(value: object, assume: tzinfo | None = None) -> ParsedDate:
         pass
     if _EPOCH.match(text):
         return _from_epoch(float(text))
+    if _ZEROS.match(text):
+        return ParsedDate(None, PLACEHOLDER_ZEROS)
+    if _NEGATIVE_NUMBER.match(text):
+        return ParsedDate(None, PLACEHOLDER_NEGATIVE)
     compact = _COMPACT.match(text)
     if compact:
         y, mo, d, h, mi, s = (int(g) if g else 0 for g in compact.groups())
@@ -119,19 +166,22 @@ def parse_published(value: object, assume: tzinfo | None = None) -> ParsedDate:
         if text.rstrip().endswith("-0000"):  # RFC 2822: "-0000" means the zone is unknown
             moment = moment.replace(tzinfo=None)
         return _finish(moment, assume)
-    return _parse_loose(text, assume)
+    return _parse_loose(text, assume, order)
 
 
-def _parse_loose(text: str, assume: tzinfo | None) -> ParsedDate:
-    """Free forms ("17 October 2016 09:30 GMT+3") through dateutil, never fuzzy."""
+def _parse_loose(text: str, assume: tzinfo | None, order: str | None = None) -> ParsedDate:
+    """Free forms ("17 October 2016 09:30 GMT+3") through dateutil, never fuzzy. A numeric
+    date with day and month in doubt is read only in the order the caller gave."""
     from dateutil import parser as dateutil_parser
 
     if not any(ch.isdigit() for ch in text):  # "yesterday", "n/a": no date at all
         return ParsedDate(None, NOT_UNDERSTOOD)
+    if order is None and ambiguous_day_month(text):
+        return ParsedDate(None, AMBIGUOUS)
     try:
         with warnings.catch_warnings():  # unknown zone names ("EST") warn and yield a naive time
             warnings.simplefilter("ignore")
-            moment = dateutil_parser.parse(text, fuzzy=False)
+            moment = dateutil_parser.parse(text, fuzzy=False, dayfirst=order == "dmy")
     except (ValueError, OverflowError, TypeError, dateutil_parser.ParserError):
         return ParsedDate(None, NOT_UNDERSTOOD)
     return _finish(moment, assume)

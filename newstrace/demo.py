@@ -76,7 +76,9 @@ def print_summary(summary: DemoSummary, console: Any) -> None:
                   f"({ing['already_done']} already in the store).")
     if summary.factchecks:
         fc = summary.factchecks
-        console.print(f"[bold]Fact-checks[/]: {fc.get('stored', 0)} stored, {fc.get('rejected', 0)} rejected.")
+        added = f", {fc['appearances']} appearance(s) added to them" if fc.get("appearances") else ""
+        console.print(f"[bold]Fact-checks[/]: {fc.get('factchecks', fc.get('stored', 0))} stored{added}, "
+                      f"{fc.get('rejected', 0)} rejected.")
     for name, result in summary.stages.items():
         console.print(f"  {name}: " + escape(", ".join(f"{k}={v}" for k, v in result.items())))
     if summary.stories:

@@ -15,13 +15,15 @@ Formats, detected from the file's name and content:
 
 A fact-check's id is a hash of its normalised claim and review URL, so re-importing a file, or
 the same review from another format, stores nothing new. Every record read is entered in the
-shared ingest ledger (``ingest_sources`` / ``ingest_records``, formats ``factcheck-*``): stored,
+shared ingest ledger (``ingest_sources`` / ``ingest_records``, formats ``factcheck-*``, keyed
+``factcheck:`` + the file's SHA-256, apart from the same file's ingest as articles): stored,
 duplicate, or rejected with its reason, so seen = stored + duplicate + rejected.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -36,6 +38,7 @@ from .articles import normalise_for_hash
 from .config import Setting
 from .errors import InputError
 from .store import Store, utcnow
+from .textio import strip_controls, strip_controls_deep
 
 SETTINGS = (
     Setting("factchecks.top_k", 5, "fact-checks kept per matched claim, title or article"),
@@ -377,12 +380,16 @@ def read_records(path: Path, raw: bytes) -> tuple[str, Iterator[Record]]:
     suffix = path.suffix.lower()
     if suffix in {".html", ".htm"} or head.lower().startswith(("<!doctype", "<html", "<head")):
         return "factcheck-html", _records_from_html(text)
-    if suffix == ".jsonl" or (head.startswith("{") and "\n{" in text.strip() and suffix != ".json"):
+    if suffix in {".jsonl", ".ndjson"}:
         return "factcheck-jsonl", _jsonl(text)
     if head.startswith(("{", "[")):
+        # One JSON document first: pretty-printed JSON-LD (an @graph with one review per line)
+        # also has lines that start with '{'. JSON Lines only when the whole is not one document.
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
+            if head.startswith("{") and "\n{" in text.strip() and suffix != ".json":
+                return "factcheck-jsonl", _jsonl(text)
             raise InputError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}.") from None
         return "factcheck-json", _records_from_json(data)
     first_line = text.split("\n", 1)[0].rstrip("\r")  # not stripped: the CLEF header opens with a tab
@@ -418,10 +425,12 @@ class ImportSummary:
     files: int = 0
     skipped_files: int = 0  # already imported completely before
     seen: int = 0
-    stored: int = 0
+    stored: int = 0  # records stored: new fact-checks plus appearances added to one
     duplicate: int = 0
     rejected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    factchecks: int = 0  # new fact-checks (of ``stored``)
+    appearances: int = 0  # publication-list rows that added an appearance (of ``stored``)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -432,6 +441,12 @@ BATCH = 2000
 # the same file is imported after its case list (the file is not marked complete meanwhile).
 MISSING_CASE = ("EUvsDisinfo case not imported: import its case list (posts.csv) first, "
                 "or in the same command")
+
+
+def ledger_key(raw: bytes) -> str:
+    """The ledger key of a fact-check file: apart from the same file's key as an article input
+    (its bare SHA-256), so that importing a file already ingested as articles still imports it."""
+    return "factcheck:" + hashlib.sha256(raw).hexdigest()
 
 
 def import_files(store: Store, paths: list[str | Path]) -> ImportSummary:
@@ -445,7 +460,7 @@ def import_files(store: Store, paths: list[str | Path]) -> ImportSummary:
     files.sort(key=_reads_publications)
     for path in files:
         raw = path.read_bytes()
-        source_key = hashlib.sha256(raw).hexdigest()
+        source_key = ledger_key(raw)
         summary.files += 1
         row = store.rows("SELECT complete FROM ingest_sources WHERE source_key = :k", {"k": source_key})
         if row and row[0]["complete"]:
@@ -464,7 +479,7 @@ def import_files(store: Store, paths: list[str | Path]) -> ImportSummary:
             "SELECT locator FROM ingest_records WHERE source_key = :k AND reason IS NOT :missing",
             {"k": source_key, "missing": MISSING_CASE})}
         batch: list[Record] = []
-        for record in records:
+        for record in map(_without_controls, records):
             if record[0] in done:
                 continue
             batch.append(record)
@@ -478,6 +493,18 @@ def import_files(store: Store, paths: list[str | Path]) -> ImportSummary:
             conn.exec_driver_sql("UPDATE ingest_sources SET complete = ?, finished_at = ? WHERE source_key = ?",
                                  (0 if waiting else 1, utcnow(), source_key))
     return summary
+
+
+def _without_controls(record: Record) -> Record:
+    """The record with terminal control characters removed from every text (``textio.strip_controls``)."""
+    locator, value = record
+    if isinstance(value, FactCheck):
+        value = FactCheck(**strip_controls_deep(dataclasses.asdict(value)))
+    elif isinstance(value, Appearance):
+        value = Appearance(strip_controls(value.review_url), strip_controls(value.url))
+    else:
+        value = strip_controls(value)
+    return strip_controls(locator), value
 
 
 def _reads_publications(path: Path) -> bool:
@@ -512,6 +539,7 @@ def _write_batch(store: Store, source_key: str, source: str, batch: list[Record]
                 continue
             existing.add(record.id)
             summary.stored += 1
+            summary.factchecks += 1
             ledger.append((source_key, locator, "stored", record.id, None, None))
             fresh.append((record.id, record.claim, record.title, record.verdict, record.rating, record.url,
                           record.publisher, record.published_at, record.claimant, record.claim_date,
@@ -556,6 +584,7 @@ def _write_appearances(store: Store, source_key: str, batch: list[Record], summa
                     changed.add(fid)
                     fresh = True
             summary.stored += fresh
+            summary.appearances += fresh
             summary.duplicate += not fresh
             ledger.append((source_key, locator, "stored" if fresh else "duplicate", by_url[record.review_url][0],
                            None, None))

@@ -26,19 +26,19 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
 from .articles import ARTICLE_COLUMNS, content_id
 from .config import Config, Setting
-from .dates import parse_published, parse_timezone
-from .errors import InputError
+from .dates import DATE_ORDERS, parse_published, parse_timezone
+from .errors import ConfigError, InputError, NewstraceError
 from .pipeline import Progress
 from .readers import FIELDS, FORMATS, RawRecord, ReadOptions, detect_format, read_records
 from .store import Store, utcnow
-from .textio import open_input
+from .textio import open_input, strip_controls, strip_controls_deep
 from .urls import canonicalise, outlet_of
 
 __all__ = ["SETTINGS", "IngestOptions", "FileReport", "IngestReport", "ingest", "expand_paths"]
@@ -49,12 +49,16 @@ SETTINGS = (
     Setting("ingest.max_document_bytes", 256_000_000, "largest text, JSON-array or feed file (these are read whole)"),
     Setting("ingest.max_record_bytes", 16_000_000, "longest JSON line or CSV row"),
     Setting("ingest.max_decompressed_bytes", 4_000_000_000, "gzip input expanding past this is rejected (bombs)"),
+    Setting("ingest.date_order", "", "how to read numeric dates whose day and month could be swapped "
+            "(06/05/2025): dmy or mdy; empty: store them as unknown (--date-order overrides it)"),
 )
 
 #: Extensions taken from folders (an explicitly named file is read whatever its name).
 FOLDER_EXTENSIONS = (".txt", ".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".html", ".htm", ".xhtml",
                      ".warc", ".rss", ".atom", ".xml")
 STDIN = "-"
+_TEXT_FIELDS = frozenset({"title", "text", "url", "urls", "outlet", "language", "author", "id", "metadata",
+                          "warnings", "published"})
 _INSERT_ARTICLE = f"INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES ({', '.join('?' * 14)})"
 _INSERT_URL = "INSERT OR IGNORE INTO article_urls(article_id, url, canonical_url) VALUES (?, ?, ?)"
 _INSERT_LEDGER = ("INSERT INTO ingest_records(source_key, locator, outcome, article_id, reason, detail) "
@@ -71,8 +75,10 @@ class IngestOptions:
     csv_columns: tuple[str, ...] | None = None
     outlet: str | None = None  # force this outlet on every article
     assume_timezone: str | None = None  # zone for times without one; None: store NULL
+    date_order: str | None = None  # dmy | mdy for 06/05/2025; None: the ingest.date_order setting
 
     def validate(self) -> None:
+        _check_date_order(self.date_order, "--date-order")
         if self.format is not None and self.format not in FORMATS:
             raise InputError(f"Unknown format {self.format!r}. Choose one of: {', '.join(FORMATS)}.")
         for name in self.field_map:
@@ -82,6 +88,11 @@ class IngestOptions:
         if self.csv_delimiter is not None and len(self.csv_delimiter) != 1:
             raise InputError(f"--csv-delimiter must be one character, got {self.csv_delimiter!r} "
                              "(for tabs, pass $'\\t' or the word tab).")
+
+
+def _check_date_order(value: str | None, where: str, error: type[NewstraceError] = InputError) -> None:
+    if value and value not in DATE_ORDERS:
+        raise error(f"{where} {value!r}: choose dmy (06/05/2025 is 6 May) or mdy (06/05/2025 is 5 June).")
 
 
 @dataclass
@@ -122,11 +133,15 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
     and ``-``; in order, without repeats. Raise InputError naming every path that matches nothing."""
     found: list[str] = []
     missing: list[str] = []
+    unreadable_folders: list[str] = []
     for given in paths:
         if given == STDIN:
             found.append(STDIN)
         elif os.path.isdir(given):
-            found.extend(_walk(given))
+            inside = list(_walk(given))
+            if not inside:
+                unreadable_folders.append(given)
+            found.extend(inside)
         elif os.path.isfile(given):
             found.append(given)
         elif glob.has_magic(given):
@@ -140,6 +155,12 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
         raise InputError(
             f"No such file or folder: {', '.join(repr(m) for m in missing)}. Check the path (globs such as "
             "'data/*.jsonl' must match at least one file; use - to read standard input)."
+        )
+    if unreadable_folders:
+        raise InputError(
+            f"No readable file in {', '.join(repr(f) for f in unreadable_folders)}: folders are searched "
+            f"for files ending in {' '.join(FOLDER_EXTENSIONS)} (or those plus .gz), hidden files skipped. "
+            "Name a file to read it whatever its extension, with --format if needed."
         )
     unique: dict[str, None] = {}
     for path in found:
@@ -236,7 +257,10 @@ class _SourceRun:
     def build(self, record: RawRecord) -> _Entry:
         fields = record.fields
         if fields is None:
-            return _Entry(record.locator, reason=record.reason or "rejected", detail=record.detail)
+            return _Entry(record.locator, reason=strip_controls(record.reason or "rejected"),
+                          detail=strip_controls(record.detail) if record.detail else record.detail)
+        # Input text never reaches a terminal with its escape sequences (see textio.strip_controls).
+        fields = {k: strip_controls_deep(v) if k in _TEXT_FIELDS else v for k, v in fields.items()}
         title = fields.get("title") or ""
         text = (fields.get("text") or "").strip()
         if not text:
@@ -262,7 +286,7 @@ class _SourceRun:
         first_url = urls[0][1] if urls else None
         outlet = self.options.outlet or fields.get("outlet") or outlet_of(first_url)
         published_raw = fields.get("published")
-        parsed = parse_published(published_raw, self.zone)
+        parsed = parse_published(published_raw, self.zone, self.options.date_order)
         if parsed.problem:
             metadata["published_raw"] = published_raw
             warnings.append(parsed.problem)
@@ -335,6 +359,9 @@ def ingest(
     options = options or IngestOptions()
     options.validate()
     config = config or Config()
+    if options.date_order is None and config["ingest.date_order"]:
+        _check_date_order(config["ingest.date_order"], "ingest.date_order =", ConfigError)
+        options = replace(options, date_order=config["ingest.date_order"])
     progress = progress or Progress()
     zone = parse_timezone(options.assume_timezone) if options.assume_timezone else None
     read_options = ReadOptions(
@@ -348,7 +375,7 @@ def ingest(
     try:
         for path in inputs:
             with _materialised(path) as real_path:
-                display = "<stdin>" if path == STDIN else path
+                display = "<stdin>" if path == STDIN else strip_controls(path)
                 _ingest_one(store, real_path, display, options, read_options, zone, config, report, progress)
     finally:
         progress.finish()

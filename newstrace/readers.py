@@ -11,6 +11,7 @@ HTML, WARC and feeds are read by ``readers_web``.
 
 from __future__ import annotations
 
+import collections
 import csv
 import itertools
 import json
@@ -321,17 +322,37 @@ def read_csv(stream: BinaryIO, options: ReadOptions, skip: Container[str]) -> It
                 "Name the text column with --map text=COLUMN (and --map title=..., url=..., "
                 "published=..., outlet=... for the others)"))
         return
-    reader = csv.reader(lines, delimiter=delimiter)
+    tape = _LineTape(lines, 1 if header_line is not None else 0)
+    reader = csv.reader(tape, delimiter=delimiter)
     number = 0
     while True:
+        tape.taken.clear()
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
             number += 1
+            at = tape.taken[0][0] if tape.taken else tape.number
             yield RawRecord(f"row {number}", reason="invalid CSV row",
-                            detail=f"{exc}; check quoting near this row", already=f"row {number}" in skip)
+                            detail=f"{exc} at line {at}; check quoting near this row",
+                            already=f"row {number}" in skip)
+            if len(tape.taken) > 1:  # the row swallowed lines: read them again as rows
+                tape.replay(tape.taken[1:])
+                reader = csv.reader(tape, delimiter=delimiter)
+            continue
+        if len(tape.taken) > 1 and not _strictly_one_row(tape.taken, delimiter):
+            # A quote opened and never closed (or closed by a stray quote lines later) makes one
+            # field swallow the following lines, possibly the rest of the file: reject the row
+            # where the quote opened and read the lines after it again.
+            number += 1
+            at, last = tape.taken[0][0], tape.taken[-1][0]
+            yield RawRecord(f"row {number}", reason="invalid CSV row", detail=(
+                f"unclosed quote at line {at}: a quoted field ran over lines {at}-{last}"
+                f"{' to the end of the file' if tape.exhausted and not tape.pending else ''}; fix the quoting of line {at} "
+                f"(reading went on at line {at + 1})"), already=f"row {number}" in skip)
+            tape.replay(tape.taken[1:])
+            reader = csv.reader(tape, delimiter=delimiter)
             continue
         if not row or not any(cell.strip() for cell in row):
             continue
@@ -343,6 +364,50 @@ def read_csv(stream: BinaryIO, options: ReadOptions, skip: Container[str]) -> It
         if len(row) > len(columns):
             obj["_extra_cells"] = row[len(columns):]
         yield _object_record(locator, obj, options, warning(), locator in skip)
+
+
+class _LineTape:
+    """The lines fed to the csv reader, numbered as in the file, remembering those taken for the
+    row being read, so that a row that swallowed lines can be rejected and its lines read again.
+    A replay holds at most one row's lines, which csv's field size limit bounds."""
+
+    def __init__(self, lines: Iterator[str], before: int) -> None:
+        self.source = lines
+        self.number = before  # physical number of the last line taken from the source
+        self.pending: collections.deque[tuple[int, str]] = collections.deque()
+        self.taken: list[tuple[int, str]] = []
+        self.exhausted = False
+
+    def __iter__(self) -> _LineTape:
+        return self
+
+    def __next__(self) -> str:
+        if self.pending:
+            entry = self.pending.popleft()
+        else:
+            try:
+                line = next(self.source)
+            except StopIteration:
+                self.exhausted = True
+                raise
+            self.number += 1
+            entry = (self.number, line)
+        self.taken.append(entry)
+        return entry[1]
+
+    def replay(self, entries: list[tuple[int, str]]) -> None:
+        self.pending.extendleft(reversed(entries))
+        self.taken.clear()
+
+
+def _strictly_one_row(taken: list[tuple[int, str]], delimiter: str) -> bool:
+    """Whether lines that csv read as one row are one well-quoted row (a field with line breaks
+    inside closed quotes), not a quote left open until the end or until a stray quote."""
+    try:
+        rows = list(csv.reader((line for _, line in taken), delimiter=delimiter, strict=True))
+    except csv.Error:
+        return False
+    return len(rows) == 1
 
 
 def _csv_lines(stream: BinaryIO, decoder: LineDecoder, options: ReadOptions) -> Iterator[str]:

@@ -30,7 +30,7 @@ from typing import Any, BinaryIO
 from .readers import RawRecord, ReadOptions, _read_capped
 from .textio import InputRejected, decode_document
 
-__all__ = ["read_html", "read_warc", "read_feed", "extract_html", "html_fragment_text"]
+__all__ = ["read_html", "read_warc", "read_feed", "extract_html", "html_fragment_text", "feed_outlet"]
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
@@ -265,10 +265,11 @@ def html_fragment_text(fragment: str) -> str:
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return _clean_lines(re.sub(r"<[^>]*>", " ", fragment))
     for element in list(root.iter("script", "style")):
-        parent = element.getparent()
-        if parent is not None:
-            parent.remove(element)
-    for element in root.iter(*_BLOCK_TAGS):
+        # drop_tree keeps the element's tail (the text after it); parent.remove would drop it too.
+        if element.getparent() is not None:
+            element.drop_tree()
+    for element in root.iter(*_BLOCK_TAGS):  # a block starts and ends a line
+        element.text = "\n" + (element.text or "")
         element.tail = "\n" + (element.tail or "")
     return _clean_lines(root.text_content())
 
@@ -282,6 +283,32 @@ def html_unescape(text: str) -> str:
 def _clean_lines(text: str) -> str:
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+_FEED_TITLE_SEPARATOR = re.compile(r"\s+[-|\u2013\u2014:\u00bb>]\s+|:\s+")
+#: Words of a feed title's tail that name the feed, not the outlet ("BBC News - World",
+#: "Reuters: Top News", "The Daily Courant | Latest headlines", "Pitchside RSS feed").
+_GENERIC_FEED_WORDS = frozenset(
+    "all and articles breaking business channel culture edition english feed feeds front headlines home "
+    "international latest local national news opinion page politics rss science section sport sports "
+    "stories story the top updates us uk world".split())
+
+
+def feed_outlet(title: object) -> str | None:
+    """The outlet named by a feed's title: the title without tails made only of generic words
+    (a section, "Latest headlines", "RSS feed"); None for an empty title. A tail naming
+    anything else keeps the title whole, and so does a title that is only generic words."""
+    if not isinstance(title, str) or not title.strip():
+        return None
+    whole = name = " ".join(title.split())
+    while separators := list(_FEED_TITLE_SEPARATOR.finditer(name)):
+        last = separators[-1]
+        words = re.findall(r"[^\W\d_]+", name[last.end():].lower())
+        if not words or not all(w in _GENERIC_FEED_WORDS for w in words) or not name[:last.start()].strip():
+            break
+        name = name[:last.start()].strip()
+    name = re.sub(r"\s+(?:rss|atom)(?:\s+feeds?)?$|\s+feeds?$", "", name, flags=re.IGNORECASE).strip()
+    return name or whole
 
 
 def read_feed(stream: BinaryIO, options: ReadOptions, skip: Container[str]) -> Iterator[RawRecord]:
@@ -339,6 +366,10 @@ def _feed_record(locator: str, entry: Any, feed: Any, language: str | None, warn
     for key, value in (("feed_title", feed.get("title")), ("feed_link", feed.get("link")), ("entry_id", guid)):
         if value:
             metadata[key] = value
+    source = entry.get("source")
+    item_outlet = source.get("title") if isinstance(source, dict) else None
+    if isinstance(item_outlet, str) and item_outlet.strip():
+        metadata["item_source"] = item_outlet.strip()
     tags = [t.get("term") for t in entry.get("tags", []) if t.get("term")]
     if tags:
         metadata["tags"] = tags
@@ -347,7 +378,9 @@ def _feed_record(locator: str, entry: Any, feed: Any, language: str | None, warn
         "title": title.replace("\n", " "), "text": body, "url": links[0] if links else None,
         "urls": list(dict.fromkeys(links)),
         "published": entry.get("published") or entry.get("updated") or entry.get("created"),
-        "author": entry.get("author"), "language": language, "outlet": None, "metadata": metadata,
+        # The outlet is the item's own <source> (an aggregator's feed), else the feed's name.
+        "author": entry.get("author"), "language": language,
+        "outlet": metadata.get("item_source") or feed_outlet(feed.get("title")), "metadata": metadata,
         "warnings": [warning] if warning else [],
     }
     return RawRecord(locator, fields)

@@ -6,7 +6,19 @@ from datetime import UTC
 
 import pytest
 
-from newstrace.dates import NO_TIMEZONE, NOT_UNDERSTOOD, parse_published, parse_timezone
+from newstrace.dates import (
+    AMBIGUOUS,
+    NO_TIMEZONE,
+    NOT_UNDERSTOOD,
+    PLACEHOLDER_EARLY_EPOCH,
+    PLACEHOLDER_EPOCH_ZERO,
+    PLACEHOLDER_NEGATIVE,
+    PLACEHOLDER_ZEROS,
+    ParsedDate,
+    ambiguous_day_month,
+    parse_published,
+    parse_timezone,
+)
 from newstrace.errors import InputError
 
 
@@ -54,3 +66,41 @@ def test_dates_unknown_zone_says_how_to_fix() -> None:
 def test_dates_empty_is_unknown_without_problem() -> None:
     assert parse_published(None).problem is None and parse_published("").iso is None
     assert parse_published("nonsense words").problem == NOT_UNDERSTOOD
+
+
+@pytest.mark.parametrize(("raw", "problem"), [
+    (0, PLACEHOLDER_EPOCH_ZERO), ("0", PLACEHOLDER_ZEROS), (0.0, PLACEHOLDER_EPOCH_ZERO),
+    (-5, PLACEHOLDER_NEGATIVE), ("-1", PLACEHOLDER_NEGATIVE),
+    (86400, PLACEHOLDER_EARLY_EPOCH), (631151999, PLACEHOLDER_EARLY_EPOCH), (5_000_000, PLACEHOLDER_EARLY_EPOCH),
+    ("0000-00-00", PLACEHOLDER_ZEROS), ("0000-00-00 00:00:00", PLACEHOLDER_ZEROS), ("00/00/0000", PLACEHOLDER_ZEROS),
+    ("1970-01-01T00:00:00Z", PLACEHOLDER_EPOCH_ZERO), ("Thu, 01 Jan 1970 00:00:00 +0000", PLACEHOLDER_EPOCH_ZERO),
+])
+def test_dates_placeholders_are_null_with_reason(raw: object, problem: str) -> None:
+    parsed = parse_published(raw)
+    assert parsed.iso is None and parsed.problem == problem
+
+
+def test_dates_epochs_from_1990_are_kept() -> None:
+    assert parse_published(631152000).iso == "1990-01-01T00:00:00+00:00"
+    assert parse_published("1999-01-01T00:00:00Z").iso == "1999-01-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize("raw", ["06/05/2025 10:00 UTC", "6.5.2025 10:00 +0000", "06-05-25 10:00 UTC"])
+def test_dates_day_month_ambiguous_is_null_unless_order_given(raw: str) -> None:
+    assert parse_published(raw) == ParsedDate(None, AMBIGUOUS)
+    assert parse_published(raw, order="dmy").iso == "2025-05-06T10:00:00+00:00"
+    assert parse_published(raw, order="mdy").iso == "2025-06-05T10:00:00+00:00"
+
+
+@pytest.mark.parametrize(("raw", "iso"), [
+    ("13/05/2025 10:00 UTC", "2025-05-13T10:00:00+00:00"),  # 13 cannot be a month
+    ("05/05/2025 10:00 UTC", "2025-05-05T10:00:00+00:00"),  # same either way
+    ("2025/06/05 10:00 UTC", "2025-06-05T10:00:00+00:00"),  # year first: year-month-day
+])
+def test_dates_unambiguous_numeric_dates_are_read(raw: str, iso: str) -> None:
+    assert ambiguous_day_month(raw) is False
+    assert parse_published(raw).iso == iso
+
+
+def test_dates_order_does_not_invent_a_zone() -> None:
+    assert parse_published("06/05/2025 10:00", order="dmy").problem == NO_TIMEZONE

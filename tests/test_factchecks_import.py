@@ -199,3 +199,57 @@ def test_factchecks_verdicts_and_dates() -> None:
     assert normalise_verdict(None) == "other"
     assert parse_date("yesterday-ish") == (None, None)
     assert parse_date("2020-01-02T03:04:05-05:00") == ("2020-01-02T08:04:05+00:00", "time")
+
+
+def test_factchecks_pretty_printed_jsonld_graph_is_one_document(store: Store, tmp_path: Path) -> None:
+    """A .jsonld @graph written one review per line has lines starting with '{' but is one JSON
+    document, not JSON Lines."""
+    reviews = [CLAIMREVIEW, _second("Cats can fly.", "https://checker.example/cats", "False"),
+               _second("Water is dry.", "https://checker.example/water", "False")]
+    path = tmp_path / "graph.jsonld"
+    path.write_text('{"@context": "https://schema.org", "@graph": [\n'
+                    + ",\n".join(json.dumps(r) for r in reviews) + "\n]}\n")
+    summary = import_files(store, [path])
+    assert (summary.seen, summary.stored, summary.rejected) == (3, 3, 0)
+    assert store.scalar("SELECT format FROM ingest_sources") == "factcheck-json"
+
+
+def test_factchecks_jsonl_without_extension_is_still_read_line_by_line(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "reviews.jsonld"
+    path.write_text(json.dumps(CLAIMREVIEW) + "\n"
+                    + json.dumps(_second("Cats can fly.", "https://checker.example/cats", "False")) + "\n")
+    summary = import_files(store, [path])
+    assert (summary.seen, summary.stored) == (2, 2)
+    assert store.scalar("SELECT format FROM ingest_sources") == "factcheck-jsonl"
+
+
+def test_factchecks_summary_counts_factchecks_apart_from_appearances(store: Store, tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from newstrace.demo import DemoSummary, print_summary
+
+    posts = tmp_path / "posts.csv"
+    posts.write_text("date,id,title\n2024-03-12,https://euvsdisinfo.example/case-1,Arvenia ships waste\n"
+                     "2024-03-13,https://euvsdisinfo.example/case-2,Sildovia hides grain\n")
+    pubs = tmp_path / "publications_1.csv"
+    pubs.write_text("id,publication\nhttps://euvsdisinfo.example/case-1,https://a.example/1\n"
+                    "https://euvsdisinfo.example/case-2,https://b.example/2\n")
+    summary = import_files(store, [posts, pubs])
+    assert (summary.stored, summary.factchecks, summary.appearances) == (4, 2, 2)
+    assert store.scalar("SELECT COUNT(*) FROM factchecks") == summary.factchecks
+    console = Console(record=True, width=200)
+    print_summary(DemoSummary("x.db", None, {"seen": 0, "stored": 0, "duplicates": 0, "rejected": 0,
+                                             "already_done": 0}, vars(summary), {}), console)
+    assert "Fact-checks: 2 stored, 2 appearance(s) added to them, 0 rejected." in console.export_text()
+
+
+def test_factchecks_match_queries_bad_date_names_the_line(tmp_path: Path) -> None:
+    from newstrace.cli_factchecks import _read_queries
+
+    path = tmp_path / "queries.tsv"
+    path.write_text("q1\tArvenia ships waste\t2024-03-12\n\nq2\tCanada site crashed\t2025-13-45\n")
+    with pytest.raises(InputError, match=r"Line 3 .*'2025-13-45' is not a valid date"):
+        _read_queries(str(path))
+    path.write_text("Arvenia ships waste to Sildovia\nq2\tCanada site crashed\n")
+    assert _read_queries(str(path)) == [("1", "Arvenia ships waste to Sildovia", None),
+                                        ("q2", "Canada site crashed", None)]

@@ -78,3 +78,22 @@ def test_ingest_cli_bad_map_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "FIELD=COLUMN" in result.output
     result = CliRunner().invoke(ingest_command, ["-", "--db", str(tmp_path / "s.db"), "--map", "bodytext=x"], input="")
     assert result.exit_code == 2 and "not an article field" in result.output
+
+
+def test_ingest_folder_without_readable_files_is_an_error(tmp_path: Path) -> None:
+    import pytest
+
+    from newstrace.errors import InputError
+    from newstrace.ingest import expand_paths
+
+    empty, odd = tmp_path / "empty", tmp_path / "odd"
+    empty.mkdir()
+    odd.mkdir()
+    (odd / "notes.docx").write_bytes(b"PK\x03\x04")
+    (odd / ".hidden.txt").write_text("Hidden article text.")
+    for folder in (empty, odd):
+        with pytest.raises(InputError, match=r"No readable file in .*\.jsonl"):
+            expand_paths([str(folder)])
+        result = CliRunner().invoke(ingest_command, [str(folder), "--db", str(tmp_path / "x.db"), "--quiet"])
+        assert result.exit_code == 2 and "No readable file" in result.output
+        assert not (tmp_path / "x.db").exists()  # nothing written

@@ -71,7 +71,7 @@ def test_readers_feed_prefers_full_content(store: Store, tmp_path: Path) -> None
     assert full["text"] == "First paragraph of the full story.\nSecond paragraph with more."
     assert full["metadata"]["text_from"] == "content"
     assert full["published_at"] == "2016-10-17T06:30:00+00:00"
-    assert full["url"] == "https://wirenews.com/full" and full["outlet"] == "wirenews.com"
+    assert full["url"] == "https://wirenews.com/full" and full["outlet"] == "Wire"  # the feed names its outlet
     assert rows["Teaser only"]["metadata"]["text_from"] == "summary"
 
 
