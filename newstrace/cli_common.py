@@ -11,12 +11,13 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape_markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .errors import NewstraceError
 from .pipeline import Progress as ProgressHook
 from .store import DEFAULT_DB, Store
+from .textio import strip_controls
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,6 +27,13 @@ err_console = Console(stderr=True, highlight=False)
 
 __all__ = ["console", "err_console", "escape", "db_option", "config_option", "open_store",
            "handle_errors", "RichProgress"]
+
+
+def escape(text: str) -> str:
+    """Untrusted text made safe for the terminal: rich markup escaped ("[link=...]" is shown, not
+    run) and escape sequences and control characters removed (a title holding ESC[2J would
+    clear the screen; stores written before ingest stripped them may still hold some)."""
+    return _escape_markup(strip_controls(str(text)))
 
 
 def db_option(func: F) -> F:

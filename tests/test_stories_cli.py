@@ -83,3 +83,19 @@ def test_story_id_prefix_resolves_in_every_command(store):
     assert TestClient(create_app(store.path)).get("/story/mosul-9").status_code == 404
     unknown = CliRunner().invoke(story_command, [*db, "nothing-like-it"])
     assert unknown.exit_code == 2 and "No story 'nothing-like-it'" in unknown.output
+
+
+def test_cli_strips_terminal_control_sequences_from_stored_text(store):
+    """A store written before ingest stripped control characters may hold them: the CLI never
+    passes ESC sequences (screen clearing, hidden OSC 8 links) to the terminal."""
+    from newstrace.cli_trace import trace_cmd
+    from newstrace.web.sample import build_sample
+
+    ids = build_sample(store, payload="\x1b[2J\x1b]8;;https://evil.example\x07click\x1b]8;;\x07")
+    db = ["--db", str(store.path)]
+    for command, args in ((stories_command, []), (story_command, [ids["stories"][0]]),
+                          (trace_cmd, [ids["stories"][0]])):
+        result = CliRunner().invoke(command, [*db, *args])
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output
+        assert "click" in result.output or command is not stories_command
