@@ -55,7 +55,7 @@ def main() -> None:
 @config_option
 @click.option("--until", type=click.Choice(stage_names()), default=None,
               help="Stop after this stage (stages run in order).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress (bars on a terminal, plain lines otherwise).")
 @handle_errors
 def analyze_cmd(db: str, config_path: str | None, until: str | None, quiet: bool) -> None:
     """Run every analysis stage on what is new in the store (incremental, resumable)."""
@@ -150,7 +150,7 @@ def stages_cmd() -> None:
 @click.option("--db", default="demo/newstrace.db", show_default=True, help="Where to build the demo store.")
 @click.option("--examples", type=click.Path(exists=True, file_okay=False), default=None,
               help="The example corpus folder (default: the bundled examples/).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress (bars on a terminal, plain lines otherwise).")
 @handle_errors
 def demo_cmd(db: str, examples: str | None, quiet: bool) -> None:
     """Ingest the bundled example corpus, run every stage, and print where the results are."""

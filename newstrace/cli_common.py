@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -98,20 +99,32 @@ def _os_hint(exc: OSError) -> str:
 
 
 class RichProgress(ProgressHook):
-    """Progress bars on stderr (quiet when stderr is not a terminal, or with quiet=True)."""
+    """Progress on stderr: rich bars on a terminal; off a terminal (nohup, CI, a pipe) plain
+    lines at each phase's start and end and at most every ``interval`` seconds between, so a
+    long run's log shows it is alive. Nothing with quiet=True."""
 
-    def __init__(self, quiet: bool = False) -> None:
-        self.enabled = not quiet and err_console.is_terminal
+    def __init__(self, quiet: bool = False, *, console: Console | None = None, interval: float = 30.0) -> None:
+        self.console = console or err_console
+        self.enabled = not quiet and self.console.is_terminal
+        self.plain = not quiet and not self.console.is_terminal
+        self.interval = interval
         self._progress: Progress | None = None
         self._task: Any = None
+        self._phase: tuple[str, int | None, int, float, float] | None = None  # name, total, done, started, last
 
     def start(self, description: str, total: int | None) -> None:
         self.finish()
+        if self.plain:
+            now = time.monotonic()
+            self._phase = (description, total, 0, now, now)
+            self.console.print(f"{escape(description)}: started ({total if total is not None else '?'} to do)",
+                               highlight=False, soft_wrap=True)
+            return
         if not self.enabled:
             return
         self._progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err_console, transient=False,
+            console=self.console, transient=False,
         )
         self._progress.start()
         self._task = self._progress.add_task(escape(description), total=total)
@@ -119,11 +132,26 @@ class RichProgress(ProgressHook):
     def advance(self, amount: int = 1) -> None:
         if self._progress is not None:
             self._progress.advance(self._task, amount)
+        elif self._phase is not None:
+            name, total, done, started, last = self._phase
+            done += amount
+            now = time.monotonic()
+            if now - last >= self.interval:
+                of = f"/{total}" if total is not None else ""
+                self.console.print(f"{escape(name)}: {done}{of} after {now - started:.0f} s",
+                                   highlight=False, soft_wrap=True)
+                last = now
+            self._phase = (name, total, done, started, last)
 
     def finish(self) -> None:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+        if self._phase is not None:
+            name, _, done, started, _ = self._phase
+            self.console.print(f"{escape(name)}: done, {done} in {time.monotonic() - started:.1f} s",
+                               highlight=False, soft_wrap=True)
+            self._phase = None
 
 
 @contextmanager

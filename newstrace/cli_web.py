@@ -38,9 +38,10 @@ def serve_cmd(db: str, host: str, port: int, allow_remote: bool) -> None:
 
     Example: newstrace serve --db corpus.db  (then open http://127.0.0.1:8765/)
     """
-    from .web.server import check_host, serve
+    from .web.server import check_host, check_port, serve
 
     check_host(host, allow_remote)
+    check_port(host, port)
     with open_store(db, must_exist=True):
         pass  # bring the schema up to date; the UI itself only reads
     err_console.print(f"Serving {escape(db)} at http://{escape(host)}:{port}/ (API: /api/openapi.json). "

@@ -80,6 +80,10 @@ def write_report(store: Store, path: str | Path, *, max_stories: int = DEFAULT_M
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(html)
+        # mkstemp makes the file private (0600); the report gets the mode any new file would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -39,3 +39,33 @@ def test_cli_errors_bad_settings_file_is_a_clean_error(tmp_path: Path) -> None:
     typo.write_text("[trace]\ngroup_treshold = 0.8\n")
     code, out = _run("config", "--config", str(typo))
     assert code == 2 and "group_threshold" in out
+
+
+def test_cli_progress_off_a_terminal_prints_plain_lines() -> None:
+    """Under nohup or CI there is no terminal for progress bars: a long run still logs each
+    phase's start, its advance (at most every `interval` seconds) and its end."""
+    import io
+
+    from rich.console import Console
+
+    from newstrace.cli_common import RichProgress
+
+    log = io.StringIO()
+    progress = RichProgress(console=Console(file=log, force_terminal=False), interval=0.0)
+    assert progress.plain and not progress.enabled
+    progress.start("claims [bold]x[/bold]", 3)
+    for _ in range(3):
+        progress.advance()
+    progress.start("trace", None)
+    progress.finish()
+    lines = log.getvalue().splitlines()
+    assert lines[0] == "claims [bold]x[/bold]: started (3 to do)"
+    assert lines[1:4] == ["claims [bold]x[/bold]: 1/3 after 0 s", "claims [bold]x[/bold]: 2/3 after 0 s",
+                          "claims [bold]x[/bold]: 3/3 after 0 s"]
+    assert lines[4].startswith("claims [bold]x[/bold]: done, 3 in ")
+    assert lines[5] == "trace: started (? to do)" and lines[6].startswith("trace: done, 0 in ")
+    quiet = io.StringIO()
+    silent = RichProgress(True, console=Console(file=quiet, force_terminal=False))
+    silent.start("x", 1)
+    silent.finish()
+    assert quiet.getvalue() == ""

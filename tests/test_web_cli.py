@@ -29,3 +29,27 @@ def test_web_cli_serve_refuses_a_public_address_without_allow_remote(store: Stor
 def test_web_cli_report_on_a_missing_store_is_a_clean_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(report_cmd, ["--db", str(tmp_path / "none.db"), "-o", str(tmp_path / "r.html")])
     assert result.exit_code == 2 and "No store at" in result.output
+
+
+def test_web_cli_serve_on_a_busy_port_says_which_and_what_to_do(store: Store) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(serve_cmd, ["--db", str(store.path), "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"Cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
+    assert "Serving" not in result.output
+
+
+def test_web_cli_report_is_readable_like_any_new_file(store: Store, tmp_path: Path) -> None:
+    import os
+
+    build_sample(store)
+    out = tmp_path / "r.html"
+    assert CliRunner().invoke(report_cmd, ["--db", str(store.path), "-o", str(out)]).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask

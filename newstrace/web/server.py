@@ -44,6 +44,19 @@ def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8765, all
     uvicorn.run(app, host=host, port=port, log_level=workers_log, access_log=False)
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse, before saying "Serving", a port that another program already listens on."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise InputError(
+                f"Cannot listen on {host}:{port}: {exc.strerror or exc} (another `newstrace serve` or "
+                f"another program may be using it). Choose another port, e.g. --port {port + 1}.") from None
+
+
 def check_host(host: str, allow_remote: bool) -> None:
     """Refuse a non-loopback address unless asked: the UI has no login."""
     if not is_loopback(host) and not allow_remote:
