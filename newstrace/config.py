@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -45,6 +46,24 @@ class Setting:
     @property
     def kind(self) -> type:
         return type(self.default)
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """(lowest, highest) allowed value of a number, None for no bound. No number may be
+        negative; a similarity, share or threshold in [0, 1] stays in [0, 1]; sizes and counts
+        that a stage divides or loops by are at least 1."""
+        if not isinstance(self.default, (int, float)) or isinstance(self.default, bool):
+            return None, None
+        last = self.name.rsplit(".", 1)[-1]
+        if isinstance(self.default, float) and 0.0 <= self.default <= 1.0 and _FRACTION.search(last):
+            return 0.0, 1.0
+        if isinstance(self.default, int) and _AT_LEAST_ONE.search(last):
+            return 1, None
+        return 0, None
+
+
+_FRACTION = re.compile(r"cosine|threshold|coverage|share|jaccard|order|checkworthiness|bonus")
+_AT_LEAST_ONE = re.compile(r"batch_size|num_perm|bands|rows|words|ngram|candidates|members_scored|top_k|neighbours")
 
 
 def import_if_present(module_name: str) -> ModuleType | None:
@@ -84,8 +103,15 @@ class Config(Mapping[str, Any]):
     def _set(self, name: str, value: Any) -> None:
         setting = self.settings.get(name)
         if setting is None:
-            close = difflib.get_close_matches(name, self.settings, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else " Run `newstrace config` to list settings."
+            close = difflib.get_close_matches(name, self.settings, n=1, cutoff=0.8)
+            section = name.split(".", 1)[0]
+            siblings = sorted(n for n in self.settings if n.split(".", 1)[0] == section)
+            if close:
+                hint = f" Did you mean {close[0]!r}?"
+            elif siblings:
+                hint = f" Settings of [{section}]: {', '.join(n.split('.', 1)[1] for n in siblings)}."
+            else:
+                hint = " Run `newstrace config` to list settings."
             raise ConfigError(f"Unknown setting {name!r} in {self.source}.{hint}")
         expected = setting.kind
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
@@ -95,6 +121,11 @@ class Config(Mapping[str, Any]):
                 f"Setting {name!r} in {self.source} must be {expected.__name__}, "
                 f"got {value!r} ({type(value).__name__})."
             )
+        low, high = setting.bounds
+        if (low is not None and value < low) or (high is not None and value > high):
+            allowed = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise ConfigError(f"Setting {name!r} in {self.source} must be {allowed}, got {value!r} "
+                              f"(default {setting.default!r}).")
         self._values[name] = value
 
     def __getitem__(self, name: str) -> Any:

@@ -69,3 +69,22 @@ def test_cli_progress_off_a_terminal_prints_plain_lines() -> None:
     silent.start("x", 1)
     silent.finish()
     assert quiet.getvalue() == ""
+
+
+def test_cli_errors_settings_out_of_range_or_unknown_say_what_is_allowed(tmp_path: Path) -> None:
+    out_of_range = tmp_path / "range.toml"
+    out_of_range.write_text("[reuse]\nsentence_min_cosine = 7\n")
+    code, out = _run("config", "--config", str(out_of_range))
+    assert code == 2 and "'reuse.sentence_min_cosine'" in out and "between 0.0 and 1.0" in out
+    negative = tmp_path / "negative.toml"
+    negative.write_text("[stories]\nthreshold = -3\n")
+    code, out = _run("config", "--config", str(negative))
+    assert code == 2 and "between 0.0 and 1.0" in out
+    zero = tmp_path / "zero.toml"
+    zero.write_text("[ingest]\nbatch_size = 0\n")
+    code, out = _run("config", "--config", str(zero))
+    assert code == 2 and "at least 1" in out
+    stale = tmp_path / "stale.toml"
+    stale.write_text("[stories]\nlexical_weight = 0.3\n")
+    code, out = _run("config", "--config", str(stale))
+    assert code == 2 and "Did you mean" not in out and "Settings of [stories]:" in out and "threshold" in out
