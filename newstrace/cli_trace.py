@@ -60,7 +60,7 @@ def trace_cmd(db: str, story_id: str, as_json: bool, claim_limit: int) -> None:
         cites = data["cites"].get(aid)
         cite = f" [dim]cites {escape(', '.join(cites))}[/]" if cites else ""
         when = a["published_at"] or "date unknown"
-        return f"{arrow}{escape(a['outlet'] or '?')} · {escape(when)} · {escape((a['title'] or aid)[:80])} [dim]{aid}[/]{cite}"
+        return f"{arrow}{escape(a['outlet'] or '?')} · {escape(when)} · {escape(a['label'][:80])} [dim]{aid}[/]{cite}"
 
     def grow(branch: Tree, parent: str | None) -> None:
         for aid in children.get(parent, []):
@@ -89,7 +89,7 @@ def trace_cmd(db: str, story_id: str, as_json: bool, claim_limit: int) -> None:
 
 
 def _article_name(article: dict) -> str:  # type: ignore[type-arg]
-    title = article.get("title") or ""
+    title = article.get("label") or article.get("title") or ""
     name = article.get("outlet") or (title[:40] + "…" if len(title) > 40 else title) or article.get("id") or article.get("article_id")
     return escape(str(name))
 

@@ -277,6 +277,19 @@ def describe_mutation(kind: str, details: dict[str, Any] | None) -> str:
     return ""
 
 
+def article_label(article: dict[str, Any]) -> str:
+    """What to call an article on screen: its title, or for an untitled one (a plain-text file
+    whose first line is the lead) the file it came from, else its opening words."""
+    title = (article.get("title") or "").strip()
+    if title:
+        return title
+    source = (article.get("source") or "").strip()
+    if source:
+        return f"(untitled) {Path(source).name}"
+    words = (article.get("opening") or "").split()
+    return f"(untitled) {' '.join(words[:8])}…" if words else f"(untitled) {article.get('id', '')}"
+
+
 def claim_groups(store: Store, story_id: str) -> list[dict[str, Any]]:
     """The story's claim groups for display, those told by most articles first: each with its
     variants (outlet, article, stance: ``tells`` or ``denies``, text, and the text's
@@ -284,12 +297,14 @@ def claim_groups(store: Store, story_id: str) -> list[dict[str, Any]]:
     groups = store.rows("SELECT * FROM claim_groups WHERE story_id = :s ORDER BY articles DESC, dangerous DESC, id",
                         {"s": story_id})
     variants = store.rows(
-        "SELECT v.group_id, v.article_id, v.variant, v.is_first, v.stance, c.text, a.outlet, a.title, a.published_at "
+        "SELECT v.group_id, v.article_id, v.variant, v.is_first, v.stance, c.text, a.outlet, a.title, a.published_at, "
+        "a.source, substr(a.text, 1, 120) AS opening "
         "FROM claim_variants v JOIN claim_groups g ON g.id = v.group_id JOIN claims c ON c.id = v.claim_id "
         "JOIN articles a ON a.id = v.article_id WHERE g.story_id = :s "
         "ORDER BY v.group_id, COALESCE(a.published_at, '9999'), a.id, c.start", {"s": story_id})
     by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for v in variants:
+        v["label"] = article_label(v)
         by_group[v["group_id"]].append(v)
     for g in groups:
         g["variant_rows"] = by_group.get(g["id"], [])
@@ -302,9 +317,12 @@ def lineage(store: Store, story_id: str) -> dict[str, Any]:
     claim groups (see ``claim_groups``)."""
     origin = store.rows("SELECT * FROM story_origins WHERE story_id = :s", {"s": story_id})
     articles = store.rows(
-        "SELECT a.id, a.title, a.outlet, a.published_at FROM story_articles s JOIN articles a "
+        "SELECT a.id, a.title, a.outlet, a.published_at, a.source, substr(a.text, 1, 120) AS opening "
+        "FROM story_articles s JOIN articles a "
         "ON a.id = s.article_id WHERE s.story_id = :s ORDER BY COALESCE(a.published_at, '9999'), a.id",
         {"s": story_id})
+    for a in articles:
+        a["label"] = article_label(a)
     edges = store.rows(
         "SELECT * FROM provenance_edges WHERE story_id = :s AND src_kind = 'article' AND dst_kind = 'article'",
         {"s": story_id})

@@ -104,6 +104,8 @@ def test_trace_seeds_shows_the_families_detail_as_wording_only_sputnik_uses(
     text = CliRunner().invoke(trace_cmd, ["--db", str(seeds_store.path), story, "--claims", "50"]).output
     assert re.search(r"\d+ claim\(s\) told by several articles, \d+ by one article only", text)
     assert "leave the city with their families" in text and "600 troops" in text
+    # RT's file has no title line: it is named by its file, not by its id twice.
+    assert "(untitled) 000_53800d2f82c219fd.txt" in text
 
 
 def test_trace_seeds_origin_is_an_anonymous_source_via_ria_novosti(seeds_store: Store) -> None:
