@@ -122,7 +122,8 @@ class Config(Mapping[str, Any]):
                 f"got {value!r} ({type(value).__name__})."
             )
         low, high = setting.bounds
-        if (low is not None and value < low) or (high is not None and value > high):
+        number = float(value) if isinstance(value, (int, float)) else 0.0
+        if (low is not None and number < low) or (high is not None and number > high):
             allowed = f"between {low} and {high}" if high is not None else f"at least {low}"
             raise ConfigError(f"Setting {name!r} in {self.source} must be {allowed}, got {value!r} "
                               f"(default {setting.default!r}).")
