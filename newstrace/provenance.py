@@ -269,6 +269,11 @@ def describe_mutation(kind: str, details: dict[str, Any] | None) -> str:
     if kind in ("attribution-weakened", "attribution-changed"):
         return (f"source {_source(d.get('source_before'), d.get('before'))} → "
                 f"{_source(d.get('source_after'), d.get('after'))}")
+    if kind == "polarity-reversed":
+        before, after = d.get("before") or [], d.get("after") or []
+        if len(before) > len(after):
+            return f"negation dropped: {', '.join(before)} (the claim now says the opposite)"
+        return f"negation added: {', '.join(after) or 'none'} (the claim now says the opposite)"
     if kind == "certainty-raised":
         return f"certainty {d.get('before', 'modal')} → {d.get('after', 'asserted')}"
     if kind in ("claim-added", "claim-dropped"):

@@ -56,8 +56,31 @@ CERTAINTY_RANK = {"hedged": 0, "modal": 1, "asserted": 2}
 LINEAGE_RANK = {"copy": 3, "partial": 2, "rewrite": 1}
 MUTATION_TYPES = (
     "number-changed", "entity-changed", "hedge-removed", "hedge-added", "attribution-removed",
-    "attribution-weakened", "attribution-changed", "certainty-raised", "claim-added", "claim-dropped",
+    "attribution-weakened", "attribution-changed", "certainty-raised", "polarity-reversed", "claim-added",
+    "claim-dropped",
 )
+#: Words that negate what a clause asserts, and phrases built on them that do not ("not only",
+#: "no more than 4,000", "nothing more", "No. 10").
+_NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot)\b|n['’]t\b", re.I)
+_NOT_NEGATION = re.compile(
+    r"\bnot only\b|\bno (?:fewer|less|more|later|sooner|doubt|longer than)\b|\bnothing (?:more|less|but|short)\b"
+    r"|\bno\.\s*\d|\bnone other\b|\bnot (?:least|to mention)\b", re.I)
+
+
+#: Share of content words two wordings must have in common for a negation's difference to be a
+#: reversal of one proposition rather than a clause one of them does not carry.
+POLARITY_MIN_OVERLAP = 0.5
+
+
+def negations(text: str) -> list[str]:
+    """The negating words of ``text`` ("not", "never", "n't", ...), less the phrases where such a
+    word does not negate the claim."""
+    found = [m.group(0).lower() for m in _NEGATION.finditer(text)]
+    for m in _NOT_NEGATION.finditer(text):
+        first = _NEGATION.match(m.group(0))
+        if first and first.group(0).lower() in found:
+            found.remove(first.group(0).lower())
+    return found
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _STOP = frozenset(
     "a an the of to in on at for and or but with by from as is are was were be been will would "
@@ -420,6 +443,16 @@ def compare_claims(before: Claim, after: Claim, before_context: str = "") -> lis
             source_before=before.source_name, source_after=after.source_name)
     if before.certainty == "modal" and after.certainty == "asserted":
         add("certainty-raised", before=before.certainty, after=after.certainty)
+    # A negation added or dropped reverses what the claim says ("did not receive" -> "received").
+    # Parity, so that two negations in one wording and none in the other are not a reversal; and
+    # only between wordings of one proposition (most content words shared), so that a negation
+    # in a clause the other claim does not carry ("..., and inspectors were told not to open
+    # them") is not read as a reversal.
+    neg_before, neg_after = negations(before.text), negations(after.text)
+    if (len(neg_before) % 2 != len(neg_after) % 2
+            and jaccard(content_words(before.text), content_words(after.text)) >= POLARITY_MIN_OVERLAP):
+        add("polarity-reversed", before=neg_before, after=neg_after)
+        found[-1].dangerous = True
     upstream_qualified = before.source_kind != "none" or bool(before.hedges) or before.certainty != "asserted"
     downstream_fact = after.source_kind == "none" and not after.hedges and after.certainty == "asserted"
     if upstream_qualified and downstream_fact:

@@ -236,3 +236,40 @@ def test_trace_mutations_are_described_with_their_evidence() -> None:
     assert describe_mutation("hedge-removed", {"hedges": ["reportedly"]}) == "hedge dropped: reportedly"
     assert describe_mutation("claim-dropped", {"relation": "copy"}) == "dropped along a copy edge"
     assert describe_mutation("entity-changed", None) == "entity: none → none"
+
+
+def test_trace_a_dropped_or_added_negation_reverses_the_claim() -> None:
+    before = claim("1", "A", "The ministry said it had not received a request to accept the waste")
+    after = claim("2", "B", "The ministry said it had received a request to accept the waste")
+    found = compare_claims(before, after)
+    assert types(found) == ["polarity-reversed"] and found[0].dangerous
+    assert found[0].details == {"before": ["not"], "after": []}
+    assert types(compare_claims(after, claim("3", "C", "The ministry never received a request to accept the waste"))) == [
+        "polarity-reversed"]
+    # Phrases built on a negating word that do not negate, and two negations against none.
+    assert compare_claims(claim("4", "A", "Not only the port but also the terminal will close"),
+                          claim("5", "B", "The port and also the terminal will close")) == []
+    assert compare_claims(claim("6", "A", "It is not true that the port will not close"),
+                          claim("7", "B", "It is true that the port will close")) == []
+    # A negation inside a clause the other claim does not carry is not a reversal.
+    compound = claim("8", "A", "The containers will be loaded at night over three weekends in March, and customs "
+                               "inspectors have reportedly been told not to open them")
+    part = claim("9", "B", "The containers would be moved at night over three weekends in March, before the "
+                           "terminal closes")
+    assert "polarity-reversed" not in types(compare_claims(compound, part))
+
+
+def test_trace_negations_skip_phrases_that_do_not_negate() -> None:
+    from newstrace.trace import negations
+
+    assert negations("No more than 4,000 containers, and nothing more, at No. 10") == []
+    assert negations("He didn't say, and nobody can't know") == ["n't", "nobody", "n't"]
+
+
+def test_trace_polarity_reversal_is_described() -> None:
+    from newstrace.provenance import describe_mutation
+
+    assert describe_mutation("polarity-reversed", {"before": ["not"], "after": []}) == (
+        "negation dropped: not (the claim now says the opposite)")
+    assert describe_mutation("polarity-reversed", {"before": [], "after": ["never"]}) == (
+        "negation added: never (the claim now says the opposite)")
