@@ -188,6 +188,8 @@ def _process(store: Store, article_ids: list[str], counts: dict[str, int], *, mi
         for article in batch:
             atts, claims = analyse_text(article["text"], nlp, min_checkworthiness=min_checkworthiness)
             results.append((article["id"], atts, claims))
+            if progress is not None:  # per article: a batch of 50 parses takes many seconds
+                progress.advance(1)
         with store.transaction() as conn:
             ids_json = json.dumps([a["id"] for a in batch])
             for table in ("citations", "claims"):
@@ -239,8 +241,6 @@ def _process(store: Store, article_ids: list[str], counts: dict[str, int], *, mi
         counts["attributions"] += len(att_rows)
         counts["claims"] += len(claim_rows)
         counts["citations"] += len(cite_rows)
-        if progress is not None:
-            progress.advance(len(batch))
 
 
 def run(ctx: StageContext) -> dict[str, Any]:
