@@ -72,12 +72,21 @@ def handle_errors(func: F) -> F:
         except NewstraceError as exc:
             err_console.print(f"[bold red]Error:[/] {escape(str(exc))}")
             raise SystemExit(2) from None
+        except BrokenPipeError:
+            # The reader of our output went away (`newstrace export | head`): not an error of
+            # ours to report. Point stdout at nothing so that Python's exit flush stays quiet.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            raise SystemExit(1) from None
         except OSError as exc:
             # A path the user gave cannot be read or written (no such folder, a file where a
-            # folder is expected, no permission, disk full): say which and why, not a traceback.
-            where = f" {exc.filename}" if exc.filename else ""
-            err_console.print(f"[bold red]Error:[/] cannot use{escape(str(where))}: "
-                              f"{escape(exc.strerror or str(exc))}. {_os_hint(exc)}")
+            # folder is expected, no permission): say which and why, not a traceback.
+            if exc.filename:
+                err_console.print(f"[bold red]Error:[/] cannot use {escape(str(exc.filename))}: "
+                                  f"{escape(exc.strerror or str(exc))}. {_os_hint(exc)}")
+            else:
+                err_console.print(f"[bold red]Error:[/] {escape(exc.strerror or str(exc))} while writing or reading. "
+                                  "Check free disk space and the output's destination.")
             raise SystemExit(2) from None
         except KeyboardInterrupt:
             err_console.print("Interrupted. Work committed so far is kept; run the command again to resume.")

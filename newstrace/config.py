@@ -42,6 +42,8 @@ class Setting:
     name: str
     default: Any
     help: str
+    choices: tuple[Any, ...] = ()  # when not empty, the only values allowed
+    limits: tuple[float | None, float | None] | None = None  # (lowest, highest); None: see ``bounds``
 
     @property
     def kind(self) -> type:
@@ -52,6 +54,8 @@ class Setting:
         """(lowest, highest) allowed value of a number, None for no bound. No number may be
         negative; a similarity, share or threshold in [0, 1] stays in [0, 1]; sizes and counts
         that a stage divides or loops by are at least 1."""
+        if self.limits is not None:
+            return self.limits
         if not isinstance(self.default, (int, float)) or isinstance(self.default, bool):
             return None, None
         last = self.name.rsplit(".", 1)[-1]
@@ -121,6 +125,9 @@ class Config(Mapping[str, Any]):
                 f"Setting {name!r} in {self.source} must be {expected.__name__}, "
                 f"got {value!r} ({type(value).__name__})."
             )
+        if setting.choices and value not in setting.choices:
+            shown = ", ".join(repr(c) for c in setting.choices)
+            raise ConfigError(f"Setting {name!r} in {self.source} must be one of {shown}, got {value!r}.")
         low, high = setting.bounds
         number = float(value) if isinstance(value, (int, float)) else 0.0
         if (low is not None and number < low) or (high is not None and number > high):

@@ -44,8 +44,9 @@ _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[T ]?(\d{2})(\d{2})(\d{2})?)?$"
 _EPOCH = re.compile(r"^-?\d{9,13}(\.\d+)?$")
 _NEGATIVE_NUMBER = re.compile(r"^-\d+(\.\d+)?$")
 _ZEROS = re.compile(r"^[0\s\-/.:T]*0[0\s\-/.:T]*Z?$")
-# Day and month as leading numbers: 06/05/2025, 6.5.25, 06-05-2025 10:00 (not 2025-06-05).
-_DAY_MONTH = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?![\d])")
+# Day and month before the year, anywhere in the text: 06/05/2025, 6.5.25, "10:30 06-05-2025",
+# "Thursday, 06/05/2025" (not 2025-06-05 or 2025/06/05, where the year comes first).
+_DAY_MONTH = re.compile(r"(?<![\d/.\-])(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?![\d/.\-])")
 _MIN_YEAR, _MAX_YEAR = 1800, 2200
 #: 1990-01-01T00:00:00Z: an epoch number before this is a default value, not a publication time.
 _EARLIEST_EPOCH = 631152000
@@ -80,7 +81,7 @@ def parse_timezone(name: str) -> tzinfo:
 def ambiguous_day_month(text: str) -> bool:
     """True for a numeric date whose first two numbers could each be the day or the month
     (``06/05/2025``); ``13/05/2025`` and ``05/05/2025`` are not ambiguous."""
-    match = _DAY_MONTH.match(text.strip())
+    match = _DAY_MONTH.search(text.strip())
     if not match:
         return False
     first, second = int(match.group(1)), int(match.group(3))
@@ -98,7 +99,9 @@ def _finish(moment: datetime, assume: tzinfo | None) -> ParsedDate:
         utc = moment.astimezone(UTC)
     except (OverflowError, ValueError):
         return ParsedDate(None, OUT_OF_RANGE)
-    if utc == _EPOCH_ZERO:  # 1970-01-01T00:00:00Z written out: epoch 0 in another form
+    # Epoch 0 written out, in UTC or in a local zone ("1970-01-01T00:00:00+02:00", "Wed, 31 Dec
+    # 1969 19:00:00 -0500"): a default value, not a publication time.
+    if abs((utc - _EPOCH_ZERO).total_seconds()) <= 14 * 3600 and utc.minute in (0, 30, 45) and not utc.second:
         return ParsedDate(None, PLACEHOLDER_EPOCH_ZERO)
     return ParsedDate((utc.replace(microsecond=0) if utc.microsecond else utc).isoformat())
 
@@ -129,6 +132,9 @@ def parse_published(value: object, assume: tzinfo | None = None, order: str | No
         return ParsedDate(None)
     if isinstance(value, bool):
         return ParsedDate(None, NOT_UNDERSTOOD)
+    if isinstance(value, int) and _COMPACT.match(str(value)):
+        # 20250605 as a JSON number (GDELT's SQLDATE): a date, not seconds since 1970.
+        return parse_published(str(value), assume, order)
     if isinstance(value, int | float):
         return _from_epoch(float(value))
     if isinstance(value, datetime):
@@ -181,7 +187,9 @@ def _parse_loose(text: str, assume: tzinfo | None, order: str | None = None) -> 
     try:
         with warnings.catch_warnings():  # unknown zone names ("EST") warn and yield a naive time
             warnings.simplefilter("ignore")
-            moment = dateutil_parser.parse(text, fuzzy=False, dayfirst=order == "dmy")
+            # dayfirst only for a date in doubt: it also turns year-first 2025/06/05 into 6 May.
+            dayfirst = order == "dmy" and ambiguous_day_month(text)
+            moment = dateutil_parser.parse(text, fuzzy=False, dayfirst=dayfirst)
     except (ValueError, OverflowError, TypeError, dateutil_parser.ParserError):
         return ParsedDate(None, NOT_UNDERSTOOD)
     return _finish(moment, assume)

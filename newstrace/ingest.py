@@ -50,7 +50,8 @@ SETTINGS = (
     Setting("ingest.max_record_bytes", 16_000_000, "longest JSON line or CSV row"),
     Setting("ingest.max_decompressed_bytes", 4_000_000_000, "gzip input expanding past this is rejected (bombs)"),
     Setting("ingest.date_order", "", "how to read numeric dates whose day and month could be swapped "
-            "(06/05/2025): dmy or mdy; empty: store them as unknown (--date-order overrides it)"),
+            "(06/05/2025): dmy or mdy; empty: store them as unknown (--date-order overrides it)",
+            choices=("", "dmy", "mdy")),
 )
 
 #: Extensions taken from folders (an explicitly named file is read whatever its name).

@@ -403,8 +403,11 @@ class _LineTape:
 def _strictly_one_row(taken: list[tuple[int, str]], delimiter: str) -> bool:
     """Whether lines that csv read as one row are one well-quoted row (a field with line breaks
     inside closed quotes), not a quote left open until the end or until a stray quote."""
+    # Strict csv also refuses spaces after a closing quote ('"two lines" ,next'), which the
+    # ordinary reader accepts: drop them first, so that only quoting that is truly broken fails.
+    text = re.sub(rf'"[ \t]+(?={re.escape(delimiter)}|\r?\n|$)', '"', "".join(line for _, line in taken))
     try:
-        rows = list(csv.reader((line for _, line in taken), delimiter=delimiter, strict=True))
+        rows = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter, strict=True))
     except csv.Error:
         return False
     return len(rows) == 1

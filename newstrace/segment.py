@@ -41,7 +41,8 @@ SETTINGS = (
     Setting("segment.enabled", True, "split pages holding several articles (false: mark every page live as is)"),
     Setting("segment.min_part_words", 40, "fewest body words each part of a split page must keep"),
     Setting("segment.max_title_words", 20, "most words a line may have to be taken as a title"),
-    Setting("segment.min_score", 1.5, "evidence score a title-like line needs to start a new article"),
+    Setting("segment.min_score", 1.5, "evidence score a title-like line needs to start a new article "
+            "(scores can be negative, so may this)", limits=(None, None)),
     Setting("segment.batch_size", 500, "pages per write transaction"),
 )
 

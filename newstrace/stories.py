@@ -403,6 +403,8 @@ def resolve_story_id(store: Store, story_id: str) -> str | None:
 def find_story(store: Store, ref: str) -> str:
     """The live story for ``ref``: a story id, a unique prefix of one ("s-a868"), or an id that a
     merge retired. Raises InputError saying what to do when there is none or several."""
+    if not ref.strip():
+        raise InputError("No story id given. List stories with `newstrace stories`.")
     if "stories" not in store.tables() or not store.scalar("SELECT 1 FROM stories LIMIT 1"):
         raise InputError(f"No story {ref!r}: there are no stories yet. Run `newstrace analyze` first, "
                          "then `newstrace stories` lists them.")

@@ -46,25 +46,34 @@ _MAX_RATIO = 100
 
 
 # Whole escape sequences first (so that no "[2J" or "]8;;https://..." is left behind as text):
-# CSI (ESC [ or U+009B ... final byte), OSC/DCS/APC/PM/SOS strings up to BEL or ST, and
-# two-character ESC sequences. Then any other C0 or C1 control character except tab and newline.
+# CSI (ESC [ ... final byte), OSC/DCS/APC/PM/SOS strings that end in BEL or ST, and
+# two-character ESC sequences. An 8-bit C1 character (U+0080-U+009F) is removed by itself,
+# never with the text after it: in scraped text it is almost always mojibake (a UTF-8 "”"
+# read as Latin-1 gives "â\x80\x9d", and "“" ends in the C1 string terminator), not a
+# terminal command; without its ESC nothing left behind can act on a terminal. Characters that separate text
+# (vertical tab, form feed, file/group/record/unit separators, NEL) become a newline, so that
+# words stay apart and content ids, which fold white space, do not change. Then any other C0
+# or C1 control character except tab and newline goes.
 _ESCAPE_SEQUENCE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"\x1b\[[0-?]*[ -/]*[@-~]?"
+    r"|\x1b[\]PX^_][^\x07\x1b\x9c\n]{0,2048}(?:\x07|\x1b\\|\x9c)"
     r"|\x1b[ -~]?"
 )
+_SEPARATORS = re.compile(r"[\x0b\x0c\x1c-\x1f\x85]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def strip_controls(text: str) -> str:
     """``text`` without terminal escape sequences and C0/C1 control characters, keeping tab and
-    newline; ``\\r\\n`` and a lone ``\\r`` become ``\\n``. Text without them is returned as is."""
+    newline; ``\\r\\n``, a lone ``\\r`` and the separators (VT, FF, FS-US, NEL) become ``\\n``.
+    Text without them is returned as is."""
     if _CONTROL.search(text) is None:
         return text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x1b" in text or any(c in text for c in "\x90\x98\x9b\x9d\x9e\x9f"):
+    if "\x1b" in text:
         text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _SEPARATORS.sub("\n", text)
     return _CONTROL.sub("", text)
 
 

@@ -63,8 +63,9 @@ MUTATION_TYPES = (
 #: "no more than 4,000", "nothing more", "No. 10").
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot)\b|n['’]t\b", re.I)
 _NOT_NEGATION = re.compile(
-    r"\bnot only\b|\bno (?:fewer|less|more|later|sooner|doubt|longer than)\b|\bnothing (?:more|less|but|short)\b"
-    r"|\bno\.\s*\d|\bnone other\b|\bnot (?:least|to mention)\b", re.I)
+    r"\bnot only\b|\b(?:no|not) (?:fewer|less|more|later|sooner|earlier|longer) than\b|\bno (?:doubt|sooner)\b"
+    r"|\bnothing (?:more|less|but|short)\b|\bno\.?\s*\d|\bno-\w|\bnone other\b|\bnot (?:least|to mention)\b"
+    r"|\bwhether or not\b|\bif not\b|\bno choice but\b|,\s*not\s+[\w-]+(?:\s+[\w-]+)?\s*,", re.I)
 
 
 #: Share of content words two wordings must have in common for a negation's difference to be a
@@ -77,7 +78,7 @@ def negations(text: str) -> list[str]:
     word does not negate the claim."""
     found = [m.group(0).lower() for m in _NEGATION.finditer(text)]
     for m in _NOT_NEGATION.finditer(text):
-        first = _NEGATION.match(m.group(0))
+        first = _NEGATION.search(m.group(0))
         if first and first.group(0).lower() in found:
             found.remove(first.group(0).lower())
     return found
@@ -451,8 +452,8 @@ def compare_claims(before: Claim, after: Claim, before_context: str = "") -> lis
     neg_before, neg_after = negations(before.text), negations(after.text)
     if (len(neg_before) % 2 != len(neg_after) % 2
             and jaccard(content_words(before.text), content_words(after.text)) >= POLARITY_MIN_OVERLAP):
+        # Not flagged dangerous: how often this rule is right on real text is not measured yet.
         add("polarity-reversed", before=neg_before, after=neg_after)
-        found[-1].dangerous = True
     upstream_qualified = before.source_kind != "none" or bool(before.hedges) or before.certainty != "asserted"
     downstream_fact = after.source_kind == "none" and not after.hedges and after.certainty == "asserted"
     if upstream_qualified and downstream_fact:

@@ -88,3 +88,38 @@ def test_cli_errors_settings_out_of_range_or_unknown_say_what_is_allowed(tmp_pat
     stale.write_text("[stories]\nlexical_weight = 0.3\n")
     code, out = _run("config", "--config", str(stale))
     assert code == 2 and "Did you mean" not in out and "Settings of [stories]:" in out and "threshold" in out
+
+
+def test_cli_errors_setting_with_choices_names_them(tmp_path: Path) -> None:
+    order = tmp_path / "order.toml"
+    order.write_text('[ingest]\ndate_order = "DMY"\n')
+    code, out = _run("config", "--config", str(order))
+    out = " ".join(out.split())
+    assert code == 2 and "must be one of" in out and "'dmy'" in out and "order.toml" in out
+
+
+def test_cli_errors_a_negative_segment_score_is_a_valid_setting(tmp_path: Path) -> None:
+    """Segment scores can be negative, so a negative minimum is a real way to split more."""
+    ok = tmp_path / "segment.toml"
+    ok.write_text("[segment]\nmin_score = -0.5\n")
+    code, out = _run("config", "--config", str(ok))
+    assert code == 0, out
+
+
+def test_cli_errors_a_closed_pipe_is_not_reported_as_a_bad_path(store: Store) -> None:
+    import subprocess
+    import sys
+
+    from newstrace.fixtures import add_articles
+
+    # Far more than a pipe holds (64 KB), so the writer is still writing when the reader goes.
+    add_articles(store, [{"title": f"Article {i}", "text": f"Body {i}. " + "word " * 2000} for i in range(60)])
+    script = ("import sys; from newstrace.cli import main; "
+              f"sys.argv = ['newstrace', 'export', '--db', {str(store.path)!r}]; main()")
+    writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert writer.stdout is not None and writer.stderr is not None
+    writer.stdout.read(20)
+    writer.stdout.close()  # the reader goes away, as `| head -c 20` does
+    err = writer.stderr.read().decode()
+    writer.wait(timeout=60)
+    assert "Error" not in err and "Traceback" not in err and "Broken pipe" not in err

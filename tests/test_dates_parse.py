@@ -104,3 +104,26 @@ def test_dates_unambiguous_numeric_dates_are_read(raw: str, iso: str) -> None:
 
 def test_dates_order_does_not_invent_a_zone() -> None:
     assert parse_published("06/05/2025 10:00", order="dmy").problem == NO_TIMEZONE
+
+
+@pytest.mark.parametrize(("value", "order", "expected"), [
+    ("2025/06/05", "dmy", "2025-06-05T00:00:00+00:00"),  # year first: never read day-first
+    ("2025.06.05", "dmy", "2025-06-05T00:00:00+00:00"),
+    ("Thursday, 06/05/2025", "dmy", "2025-05-06T00:00:00+00:00"),
+    ("Thursday, 06/05/2025", "mdy", "2025-06-05T00:00:00+00:00"),
+    (20250605, None, "2025-06-05T00:00:00+00:00"),  # GDELT's SQLDATE as a JSON number
+])
+def test_dates_order_applies_only_to_dates_in_doubt(value: object, order: str | None, expected: str) -> None:
+    assert parse_published(value, UTC, order).iso == expected
+
+
+@pytest.mark.parametrize("value", ["10:30 06/05/2025", "Thursday, 06/05/2025"])
+def test_dates_ambiguous_day_month_found_anywhere(value: str) -> None:
+    assert parse_published(value, UTC).problem == AMBIGUOUS
+
+
+@pytest.mark.parametrize("value", ["1970-01-01T00:00:00+02:00", "Thu, 01 Jan 1970 00:00:00 +0100",
+                                   "Wed, 31 Dec 1969 19:00:00 -0500"])
+def test_dates_epoch_zero_in_a_local_zone_is_a_placeholder(value: str) -> None:
+    parsed = parse_published(value)
+    assert parsed.iso is None and parsed.problem == PLACEHOLDER_EPOCH_ZERO

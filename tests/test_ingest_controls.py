@@ -23,7 +23,12 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
     (f"{ESC}[2J{ESC}[31mCLEARED{ESC}[0m title", "CLEARED title"),
     (f"see {OSC8} here", "see click here"),
     ("one\r\ntwo\rthree", "one\ntwo\nthree"),
-    ("tab\tand\nnewline kept\x00\x07\x85\x9b2J", "tab\tand\nnewline kept"),
+    ("tab\tand\nnewline kept\x00\x07\x9b2J", "tab\tand\nnewline kept2J"),
+    # Separators keep words apart (content ids fold white space, so they do not change).
+    ("Line\x0bbreak\x0cpage\x85next\x1frecord", "Line\nbreak\npage\nnext\nrecord"),
+    # Mojibake ("“A” said" read as Latin-1): a C1 character goes alone, never the text after it.
+    ("\u00e2\x80\x9cA\u00e2\x80\x9d said \u00e2\x80\x9cB\u00e2\x80\x9d, more text.", "\u00e2A\u00e2 said \u00e2B\u00e2, more text."),
+    (f"unterminated {ESC}]8;;https://x.example keeps the rest", "unterminated 8;;https://x.example keeps the rest"),
     ("Grain ą Kaldor — «quoted» 中文", "Grain ą Kaldor — «quoted» 中文"),
 ])
 def test_textio_strip_controls(raw: str, clean: str) -> None:

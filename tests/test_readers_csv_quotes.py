@@ -73,3 +73,16 @@ def test_readers_csv_resumed_run_after_unclosed_quote_adds_nothing(store: Store,
     again = ingest(store, [str(path)])
     assert again.seen == 0 and again.already_done == 30
     assert store.scalar("SELECT COUNT(*) FROM ingest_records") == 30
+
+
+def test_readers_csv_space_after_a_closing_quote_is_still_one_good_row(store: Store, tmp_path: Path) -> None:
+    """'"line one\\nline two" ' is well quoted (a space after the closing quote): the row is read,
+    as csv reads it, with LF or CRLF line ends."""
+    for name, data in (("lf.csv", b'title,text\nA,"line one\nline two" \nB,plain\n'),
+                       ("crlf.csv", b'title,text\r\nA,"line one\r\nline two" \r\nB,plain\r\n')):
+        path = tmp_path / name
+        path.write_bytes(data)
+        report = ingest(store, [str(path)])
+        assert (report.stored + report.duplicates, report.rejected) == (2, 0), name
+    texts = {r["text"].strip() for r in store.rows("SELECT text FROM articles")}
+    assert texts == {"line one\nline two", "plain"}

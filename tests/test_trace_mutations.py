@@ -242,7 +242,7 @@ def test_trace_a_dropped_or_added_negation_reverses_the_claim() -> None:
     before = claim("1", "A", "The ministry said it had not received a request to accept the waste")
     after = claim("2", "B", "The ministry said it had received a request to accept the waste")
     found = compare_claims(before, after)
-    assert types(found) == ["polarity-reversed"] and found[0].dangerous
+    assert types(found) == ["polarity-reversed"] and not found[0].dangerous
     assert found[0].details == {"before": ["not"], "after": []}
     assert types(compare_claims(after, claim("3", "C", "The ministry never received a request to accept the waste"))) == [
         "polarity-reversed"]
@@ -257,6 +257,18 @@ def test_trace_a_dropped_or_added_negation_reverses_the_claim() -> None:
     part = claim("9", "B", "The containers would be moved at night over three weekends in March, before the "
                            "terminal closes")
     assert "polarity-reversed" not in types(compare_claims(compound, part))
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("It is unclear whether or not the shipment reached the port", "It is unclear whether the shipment reached the port"),
+    ("No 10 said the prime minister would visit the port", "Downing Street said the prime minister would visit the port"),
+    ("Not more than 40 people were allowed into the hall", "Up to 40 people were allowed into the hall"),
+    ("Parliament will hold a no-confidence vote on Friday", "Parliament will hold a confidence vote on Friday"),
+    ("The vaccine was tested on children, not adults, in the trial", "The vaccine was tested on children in the trial"),
+    ("The police had no choice but to open the gates", "The police were forced to open the gates"),
+])
+def test_trace_wordings_that_keep_the_claims_sense_are_not_reversals(before: str, after: str) -> None:
+    assert "polarity-reversed" not in types(compare_claims(claim("1", "A", before), claim("2", "B", after)))
 
 
 def test_trace_negations_skip_phrases_that_do_not_negate() -> None:

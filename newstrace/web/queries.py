@@ -363,6 +363,8 @@ class Reader:
     def resolve_story(self, ref: str) -> str | None:
         """The live story for ``ref``: its id, an id a merge retired, or a unique prefix (as the
         CLI accepts them; ``stories.find_story``)."""
+        if not ref.strip():
+            return None
         current, seen = ref, set()
         while current not in seen:
             seen.add(current)
