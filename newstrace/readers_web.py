@@ -311,6 +311,32 @@ def feed_outlet(title: object) -> str | None:
     return name or whole
 
 
+def names_site(name: str, url: object) -> bool:
+    """Whether the feed title ``name`` names the site of ``url``: a word of three letters or more
+    of it is part of the site's registered domain ("The Daily Courant" and dailycourant.example,
+    "BBC News" and bbc.co.uk). A section's feed ("Politics: Latest") does not name the outlet,
+    and neither does a title on a site it does not match. Without a URL, the title is taken."""
+    from .urls import registered_domain
+
+    if not isinstance(url, str) or "://" not in url:
+        return True
+    host = url.split("://", 1)[1].split("/", 1)[0].split("@")[-1].split(":")[0].lower()
+    # Without a known public suffix (test domains such as .example), the name before the last dot.
+    domain = registered_domain(host) or ".".join(host.split(".")[-2:])
+    label = domain.split(".")[0].replace("-", "")
+    words = [w for w in re.findall(r"[^\W\d_]+", name.lower()) if len(w) >= 3]
+    return any(w in label for w in words) or label in "".join(words)
+
+
+def _feed_outlet_for(feed: Any, links: list[str]) -> str | None:
+    """The feed's name as the item's outlet when it names the item's site; else None (the
+    outlet is then the registered domain of the item's URL, as for any record)."""
+    name = feed_outlet(feed.get("title"))
+    if name is None:
+        return None
+    return name if names_site(name, feed.get("link") or (links[0] if links else None)) else None
+
+
 def read_feed(stream: BinaryIO, options: ReadOptions, skip: Container[str]) -> Iterator[RawRecord]:
     import feedparser
 
@@ -380,7 +406,7 @@ def _feed_record(locator: str, entry: Any, feed: Any, language: str | None, warn
         "published": entry.get("published") or entry.get("updated") or entry.get("created"),
         # The outlet is the item's own <source> (an aggregator's feed), else the feed's name.
         "author": entry.get("author"), "language": language,
-        "outlet": metadata.get("item_source") or feed_outlet(feed.get("title")), "metadata": metadata,
+        "outlet": metadata.get("item_source") or _feed_outlet_for(feed, links), "metadata": metadata,
         "warnings": [warning] if warning else [],
     }
     return RawRecord(locator, fields)

@@ -80,3 +80,25 @@ def test_readers_feed_without_title_falls_back_to_the_domain(store: Store, tmp_p
 ])
 def test_readers_feed_outlet_trims_only_generic_tails(title: str, outlet: str | None) -> None:
     assert feed_outlet(title) == outlet
+
+
+def test_readers_section_feed_title_does_not_become_the_outlet(store: Store, tmp_path: Path) -> None:
+    """A section's feed ("Politics: Latest" on dailycourant.example) does not name the outlet:
+    its items keep the site's domain, as any record without an outlet does."""
+    path = tmp_path / "politics.rss"
+    path.write_text(RSS.format(title="Politics: Latest"), "utf-8")
+    ingest(store, [str(path)])
+    assert store.scalar("SELECT outlet FROM articles WHERE title = 'Grain exports'") == "dailycourant.example"
+
+
+@pytest.mark.parametrize(("name", "url", "names"), [
+    ("The Daily Courant", "https://www.dailycourant.example/", True),
+    ("BBC News", "https://feeds.bbci.co.uk/news/rss.xml", True),
+    ("The Guardian", "https://www.theguardian.com/world/rss", True),
+    ("Politics", "https://www.bbc.co.uk/news/politics", False),
+    ("Anything", None, True),
+])
+def test_readers_feed_title_must_name_the_site(name: str, url: str | None, names: bool) -> None:
+    from newstrace.readers_web import names_site
+
+    assert names_site(name, url) is names
