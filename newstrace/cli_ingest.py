@@ -114,6 +114,8 @@ def print_report(report: IngestReport, db: str) -> None:
         console.print(reasons)
         console.print(f"Every rejection is kept with its detail: SELECT * FROM ingest_records WHERE outcome = "
                       f"'rejected' (in {escape(db)}).")
+    for note in report.notes:
+        err_console.print(f"[yellow]Note:[/] {escape(note)}")
     if report.warnings:
         for warning, count in report.warnings.most_common():
             err_console.print(f"[yellow]Warning:[/] {escape(warning)}: {count} record(s)" + _warning_hint(warning))

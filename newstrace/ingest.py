@@ -41,7 +41,7 @@ from .store import Store, utcnow
 from .textio import open_input, strip_controls, strip_controls_deep
 from .urls import canonicalise, outlet_of
 
-__all__ = ["SETTINGS", "IngestOptions", "FileReport", "IngestReport", "ingest", "expand_paths"]
+__all__ = ["SETTINGS", "IngestOptions", "FileReport", "IngestReport", "ingest", "expand_paths", "expand_inputs"]
 
 SETTINGS = (
     Setting("ingest.batch_size", 2000, "records written per transaction (a killed run redoes at most one batch)"),
@@ -120,6 +120,7 @@ class IngestReport:
     reasons: Counter[str] = field(default_factory=Counter)
     warnings: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)  # reason -> one "path locator: detail"
+    notes: list[str] = field(default_factory=list)  # about the inputs as a whole (an empty folder)
 
     def as_dict(self) -> dict[str, Any]:
         return {"seen": self.seen, "stored": self.stored, "duplicates": self.duplicates,
@@ -131,7 +132,15 @@ class IngestReport:
 # -- paths --------------------------------------------------------------------------------------
 def expand_paths(paths: Sequence[str]) -> list[str]:
     """Files named, files under folders (known extensions, hidden ones skipped), glob matches,
-    and ``-``; in order, without repeats. Raise InputError naming every path that matches nothing."""
+    and ``-``; in order, without repeats. Raise InputError naming every path that matches nothing
+    (a folder without readable files too, when nothing else was found)."""
+    return expand_inputs(paths)[0]
+
+
+def expand_inputs(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``expand_paths``, and the folders that held no readable file. A folder without readable
+    files is an error only when no other path gave one (a daily drop folder that is empty
+    today, named beside others, is a note, not a failed run)."""
     found: list[str] = []
     missing: list[str] = []
     unreadable_folders: list[str] = []
@@ -157,7 +166,7 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
             f"No such file or folder: {', '.join(repr(m) for m in missing)}. Check the path (globs such as "
             "'data/*.jsonl' must match at least one file; use - to read standard input)."
         )
-    if unreadable_folders:
+    if unreadable_folders and not found:
         raise InputError(
             f"No readable file in {', '.join(repr(f) for f in unreadable_folders)}: folders are searched "
             f"for files ending in {' '.join(FOLDER_EXTENSIONS)} (or those plus .gz), hidden files skipped. "
@@ -166,7 +175,7 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
     unique: dict[str, None] = {}
     for path in found:
         unique.setdefault(path if path == STDIN else os.path.normpath(path), None)
-    return list(unique)
+    return list(unique), unreadable_folders
 
 
 def _walk(folder: str) -> Iterator[str]:
@@ -370,8 +379,11 @@ def ingest(
         max_record_bytes=config["ingest.max_record_bytes"], max_document_bytes=config["ingest.max_document_bytes"],
         max_html_bytes=config["ingest.max_html_bytes"], max_decompressed_bytes=config["ingest.max_decompressed_bytes"],
     )
-    inputs = expand_paths(paths)
+    inputs, empty_folders = expand_inputs(paths)
     report = IngestReport()
+    for folder in empty_folders:
+        report.notes.append(f"no readable file in {folder!r} (folders are searched for files ending in "
+                            f"{' '.join(FOLDER_EXTENSIONS)}, or those plus .gz)")
     progress.start(f"Ingesting {len(inputs)} input{'s' if len(inputs) != 1 else ''}", None)
     try:
         for path in inputs:

@@ -97,3 +97,14 @@ def test_ingest_folder_without_readable_files_is_an_error(tmp_path: Path) -> Non
         result = CliRunner().invoke(ingest_command, [str(folder), "--db", str(tmp_path / "x.db"), "--quiet"])
         assert result.exit_code == 2 and "No readable file" in result.output
         assert not (tmp_path / "x.db").exists()  # nothing written
+
+
+def test_ingest_empty_folder_beside_other_inputs_is_a_note(tmp_path: Path) -> None:
+    """A drop folder that is empty today, named beside a file, does not fail the run."""
+    empty = tmp_path / "incoming"
+    empty.mkdir()
+    good = tmp_path / "a.jsonl"
+    good.write_text('{"title": "T", "text": "An article about the port of Maren and its terminal."}\n')
+    result = CliRunner().invoke(ingest_command, [str(empty), str(good), "--db", str(tmp_path / "x.db"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "Note:" in result.output and "no readable file in" in result.output
