@@ -167,6 +167,28 @@ def cluster_f1(records: Sequence[Record], gold: dict[str, str], params: ClusterP
     return bcubed(clusterer.labels(), gold)
 
 
+def choose_thresholds(held_records: Sequence[Record], held_gold: dict[str, str],
+                      scorer: PairScorer) -> tuple[ClusterParams, float]:
+    """The join threshold (0.1-0.4), then the merge threshold (0.5-0.9), by train-holdout BCubed
+    F1 through the real ``OnlineClusterer``; printed as it goes."""
+    best, best_f1 = ClusterParams(merge_threshold=0.7), -1.0
+    for threshold in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4):
+        params = replace(best, threshold=threshold, merge_threshold=max(0.7, threshold))
+        p, r, f = cluster_f1(held_records, held_gold, params, scorer)
+        print(f"  threshold {threshold}: train-holdout B3 P {p:.3f} R {r:.3f} F1 {f:.4f}", flush=True)
+        if f > best_f1:
+            best, best_f1 = params, f
+    for merge in (0.5, 0.6, 0.8, 0.9):
+        params = replace(best, merge_threshold=max(merge, best.threshold))
+        p, r, f = cluster_f1(held_records, held_gold, params, scorer)
+        print(f"  merge_threshold {merge}: train-holdout B3 P {p:.3f} R {r:.3f} F1 {f:.4f}", flush=True)
+        if f > best_f1 + 0.002:  # only a clear gain moves the merge threshold off its default
+            best, best_f1 = params, f
+    print(f"chosen: threshold {best.threshold}, merge_threshold {best.merge_threshold} "
+          f"(train-holdout F1 {best_f1:.4f})", flush=True)
+    return best, best_f1
+
+
 def write_scorer(data: dict[str, object]) -> None:
     path = REPO / "newstrace" / "story_scorer.py"
     text = path.read_text("utf-8")
@@ -214,21 +236,7 @@ def main() -> None:
 
     print(f"pair AUC on train-holdout: {roc_auc_score(held_labels, scorer.probability(held_features)):.4f}")
     print(f"weights: {data}")
-    best, best_f1 = ClusterParams(merge_threshold=0.7), -1.0
-    for threshold in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4):
-        params = replace(best, threshold=threshold, merge_threshold=max(0.7, threshold))
-        p, r, f = cluster_f1(held_records, held_gold, params, scorer)
-        print(f"  threshold {threshold}: train-holdout B3 P {p:.3f} R {r:.3f} F1 {f:.4f}", flush=True)
-        if f > best_f1:
-            best, best_f1 = params, f
-    for merge in (0.5, 0.6, 0.8, 0.9):
-        params = replace(best, merge_threshold=max(merge, best.threshold))
-        p, r, f = cluster_f1(held_records, held_gold, params, scorer)
-        print(f"  merge_threshold {merge}: train-holdout B3 P {p:.3f} R {r:.3f} F1 {f:.4f}", flush=True)
-        if f > best_f1 + 0.002:  # only a clear gain moves the merge threshold off its default
-            best, best_f1 = params, f
-    print(f"chosen: threshold {best.threshold}, merge_threshold {best.merge_threshold} "
-          f"(train-holdout F1 {best_f1:.4f})")
+    choose_thresholds(held_records, held_gold, scorer)
     if args.write:
         ADAPTER_PATH.write_bytes(encode_adapter(matrix, data["fitted_on"]))  # type: ignore[arg-type]
         write_scorer(data)
