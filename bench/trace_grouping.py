@@ -377,6 +377,35 @@ def _figure(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def article_precision(grouped: Iterable[Pair], labels: Mapping[Pair, str]) -> tuple[int, int]:
+    """(right, total) over (claim, other article) links that the groups make and the labels
+    decide: a link is right when some claim of that article grouped with the claim is labelled
+    same with it, wrong when all of them are labelled different (a false "told by" article)."""
+    verdicts: dict[tuple[Key, str], list[str]] = {}
+    for a, b in grouped:
+        label = labels.get((a, b)) or labels.get((b, a))
+        if label is None:
+            continue
+        verdicts.setdefault((a, b[0]), []).append(label)
+        verdicts.setdefault((b, a[0]), []).append(label)
+    right = sum("same" in v for v in verdicts.values())
+    return right, len(verdicts)
+
+
+def article_recall(grouped: Iterable[Pair], labels: Mapping[Pair, str]) -> tuple[int, int]:
+    """(covered, total) over the pairs labelled same: a pair is covered when the claim of one
+    side shares a group with some claim of the other side's article. This is what an analyst
+    reads ("which articles tell this claim"): a second wording of the claim in the same article,
+    left out of the group because a group holds one claim per article, is not a miss here."""
+    partners: dict[Key, set[str]] = {}
+    for a, b in grouped:
+        partners.setdefault(a, set()).add(b[0])
+        partners.setdefault(b, set()).add(a[0])
+    same = [p for p, v in labels.items() if v == "same"]
+    covered = sum(b[0] in partners.get(a, set()) or a[0] in partners.get(b, set()) for a, b in same)
+    return covered, len(same)
+
+
 def report(stories: list[StoryPairs], labels: Mapping[Pair, str], reasons: Mapping[Pair, str] | None = None) -> None:
     pool = candidates(stories)
     claims_now = {k for s in stories for k in s.texts}
@@ -398,6 +427,12 @@ def report(stories: list[StoryPairs], labels: Mapping[Pair, str], reasons: Mappi
           f"{shipped.grouped_labelled} grouped pairs labelled same), recall {_figure(shipped.recall)} "
           f"({shipped.true_positives}/{shipped.labelled_same} same pairs grouped), F1 {_figure(shipped.f1)}; "
           f"grouped pairs without a label: {shipped.unlabelled_grouped}")
+    covered, total = article_recall(grouped, current)
+    right, links = article_precision(grouped, current)
+    print(f"  article level: precision {right}/{links} = {right / links if links else float('nan'):.3f} of the "
+          f"(claim, other article) links have a claim of that article labelled same with it; recall "
+          f"{covered}/{total} = {covered / total if total else float('nan'):.3f} of the same pairs have each "
+          "claim grouped with a claim of the other's article")
     low, high = story_bootstrap(stories, current)
     print(f"  95% interval, resampling the {len(stories)} stories (2,000 draws): precision {low[0]:.2f}-{high[0]:.2f}, "
           f"recall {low[1]:.2f}-{high[1]:.2f}")
@@ -423,9 +458,13 @@ def report(stories: list[StoryPairs], labels: Mapping[Pair, str], reasons: Mappi
     print("\nvariants of the passage floor at the shipped threshold (a diagnostic; choosing one on these "
           "labels makes them development data):")
     for name in stories[0].variants if stories else ():
-        v = score({p for s in stories for p in s.variants[name]}, current)
+        variant = {p for s in stories for p in s.variants[name]}
+        v = score(variant, current)
+        covered, total = article_recall(variant, current)
+        right, links = article_precision(variant, current)
         print(f"  {name}: precision {_figure(v.precision)} ({v.true_positives}/{v.grouped_labelled}), "
               f"recall {_figure(v.recall)} ({v.true_positives}/{v.labelled_same}), F1 {_figure(v.f1)}; "
+              f"article level: precision {right}/{links}, recall {covered}/{total}; "
               f"unlabelled grouped pairs {v.unlabelled_grouped}")
     false_groupings = sorted(p for p in grouped if current.get(p) == "different")
     missed = sorted(p for p, v in current.items() if v == "same" and p not in grouped)

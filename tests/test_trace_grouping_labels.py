@@ -93,6 +93,12 @@ def test_trace_grouping_labels_score_counts_pairs() -> None:
     empty = bench.score(set(), labels)
     assert empty.precision is None and empty.recall == 0 and empty.f1 is None
 
+    # Article level: a is grouped with claims of art_2 only, c with claims of art_2 and art_3,
+    # so a-c (art_1 / art_3) is not covered; d sits with art_1 and e with art_3, so d-e is not
+    # either; a-b and b-c are. Grouping a with e, another claim of art_3, covers a-c.
+    assert bench.article_recall(grouped, labels) == (2, 4)
+    assert bench.article_recall(grouped | {bench.pair_of(a, e)}, labels) == (3, 4)
+
 
 def test_trace_grouping_labels_keys_point_into_basil_and_reasons_quote_little(shared_data: Path) -> None:
     """Every key is a span of one of the 15 events' articles as the bench ingests them, and no
