@@ -154,8 +154,9 @@ def story_graph(store: Store, story_id: str) -> Any:
     """The story's provenance graph as a networkx MultiDiGraph (nodes carry labels and kinds)."""
     import networkx as nx
 
-    if not store.rows("SELECT 1 FROM stories WHERE id = :s", {"s": story_id}):
-        raise InputError(f"No story {story_id!r}. List stories with `newstrace stories`.")
+    from .stories import find_story
+
+    story_id = find_story(store, story_id)  # a unique prefix or a merged id names the live story
     graph = nx.MultiDiGraph(story_id=story_id)
     articles = {a["id"]: a for a in store.rows(
         "SELECT a.id, a.title, a.outlet, a.published_at, a.url FROM story_articles s JOIN articles a "
@@ -319,7 +320,10 @@ def claim_groups(store: Store, story_id: str) -> list[dict[str, Any]]:
 
 def lineage(store: Store, story_id: str) -> dict[str, Any]:
     """The story's lineage for display: origin, articles with their parent, mutations, and the
-    claim groups (see ``claim_groups``)."""
+    claim groups (see ``claim_groups``). ``story_id`` may be a unique prefix or a merged id."""
+    from .stories import find_story
+
+    story_id = find_story(store, story_id)
     origin = store.rows("SELECT * FROM story_origins WHERE story_id = :s", {"s": story_id})
     articles = store.rows(
         "SELECT a.id, a.title, a.outlet, a.published_at, a.source, substr(a.text, 1, 120) AS opening "

@@ -76,6 +76,9 @@ def test_story_id_prefix_resolves_in_every_command(store):
     assert review.exit_code == 0, review.output
     page = TestClient(create_app(store.path)).get("/story/mosul-9")
     assert page.status_code == 200 and "let out of Mosul" in page.text
+    from newstrace.provenance import lineage, story_graph
+
+    assert lineage(store, "mosul-9")["articles"] and story_graph(store, "mosul-9").graph["story_id"].startswith("mosul-9")
     with store.transaction() as conn:
         conn.exec_driver_sql("INSERT INTO stories(id, title, size, created_at, updated_at) VALUES ('mosul-9001', 'another', 1, '2024', '2024')")
     ambiguous = CliRunner().invoke(story_command, [*db, "mosul-9"])
