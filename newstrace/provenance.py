@@ -260,9 +260,12 @@ def describe_mutation(kind: str, details: dict[str, Any] | None) -> str:
         return ", ".join(str(v) for v in d.get(key) or []) or "none"
 
     if kind == "number-changed":
-        return f"numbers {listed('before')} → {listed('after')}"
+        return f"figure {listed('before')} → {listed('after')}"
     if kind == "entity-changed":
-        return f"{d.get('label') or 'entity'}: {listed('before')} → {listed('after')}"
+        # Entities are stored folded to lower case; the NER labels (LOC/PERSON) would confuse.
+        def names(key: str) -> str:
+            return ", ".join(str(v).title() for v in d.get(key) or []) or "none"
+        return f"named {names('before')} → {names('after')}"
     if kind in ("hedge-removed", "hedge-added"):
         return f"hedge {'dropped' if kind == 'hedge-removed' else 'added'}: {listed('hedges')}"
     if kind == "attribution-removed":

@@ -232,10 +232,10 @@ def test_trace_mutations_are_described_with_their_evidence() -> None:
                                                       "source_before": "Ahmed Hassan", "source_after": None}) == (
         "source Ahmed Hassan (named official) → anonymous source")
     assert describe_mutation("number-changed", {"before": ["more than 4,000"], "after": ["6,000"]}) == (
-        "numbers more than 4,000 → 6,000")
+        "figure more than 4,000 → 6,000")
     assert describe_mutation("hedge-removed", {"hedges": ["reportedly"]}) == "hedge dropped: reportedly"
     assert describe_mutation("claim-dropped", {"relation": "copy"}) == "dropped along a copy edge"
-    assert describe_mutation("entity-changed", None) == "entity: none → none"
+    assert describe_mutation("entity-changed", {"before": ["drunmoor"], "after": ["kesselby"]}) == "named Drunmoor → Kesselby"
 
 
 def test_trace_a_dropped_or_added_negation_reverses_the_claim() -> None:

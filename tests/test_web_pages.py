@@ -47,7 +47,7 @@ def test_web_story_page_shows_every_section(sample) -> None:
     assert '<mark class="del">More than </mark>' in page
     # What changed, in words: the dropped source (the sentences differ only by it) and the numbers.
     assert "source dropped: a military-diplomatic source (anonymous source)" in page
-    assert "numbers More than 9,000 → 9,000" in page
+    assert "figure More than 9,000 → 9,000" in page
     # Sputnik's wording of the shared claim: the words no other article's wording uses are marked.
     assert '<mark class="only-here">fighters</mark>' in page and '<mark class="only-here">Syria' not in page
     assert "a military-diplomatic source" in page and "anonymous" in page
@@ -69,7 +69,7 @@ def test_web_outlet_page_counts_copies_and_stripped_attributions(sample) -> None
     client, _ = sample
     page = client.get("/outlet/stripper.example").text
     assert 'class="copies-from"' in page and "rt.com" in page and "partial" in page
-    assert "1 claims lost their attribution" in page
+    assert "1 claim lost their attribution" in page
     assert "source dropped: a military-diplomatic source" in page
     rt = client.get("/outlet/rt.com").text
     assert 'class="copied-by"' in rt and "copysite.example" in rt
@@ -150,3 +150,39 @@ def test_web_rejects_foreign_host_headers_when_restricted(store: Store) -> None:
     app = create_app(store.path, allowed_hosts=["127.0.0.1", "localhost"])
     assert TestClient(app, base_url="http://127.0.0.1").get("/").status_code == 200
     assert TestClient(app, base_url="http://attacker.example").get("/").status_code == 400
+
+
+def test_web_cited_only_outlet_earliest_article_and_counts(sample) -> None:
+    """A cited-only outlet has a page (no 404 from the graph), the story's origin names and links
+    the earliest article itself, and counts agree with their nouns."""
+    client, ids = sample
+    cited = client.get("/outlet/RIA Novosti")
+    assert cited.status_code == 200 and "Cited only" in cited.text
+    assert client.get("/outlet/Nobody At All").status_code == 404
+    page = client.get("/story/" + quote(ids["stories"][0], safe="")).text
+    origin = page[page.index("Earliest article"):][:600]
+    assert "/article/" in origin
+    assert "1 claim lost their attribution" in client.get("/outlet/stripper.example").text
+
+
+def test_report_inlines_its_stylesheet_unescaped(store: Store, tmp_path: Path) -> None:
+    from newstrace.report import write_report
+
+    build_sample(store)
+    html = write_report(store, tmp_path / "r.html").read_text("utf-8")
+    style = html[html.index("<style>"):html.index("</style>")]
+    assert '"Segoe UI"' in style and "&#34;" not in style
+
+
+def test_web_article_lists_each_matched_fact_check_once(sample, store: Store) -> None:
+    """An article and several of its claims may match one fact-check: one line, best match."""
+    client, ids = sample
+    claim_id = store.scalar("SELECT id FROM claims WHERE article_id = :a LIMIT 1", {"a": ids["rt"]})
+    with store.transaction() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO factcheck_matches(factcheck_id, target_kind, target_id, story_id, query, score, rank, "
+            "matched, matched_at) VALUES ('fc-1', 'article', ?, ?, 'q', 0.5, 1, 1, '2024-01-01')",
+            (ids["rt"], ids["stories"][0]))
+    assert claim_id is not None
+    page = client.get(f"/article/{ids['rt']}").text
+    assert page.count('class="factcheck"') == 1 and "published before the fact-check" in page

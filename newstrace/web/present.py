@@ -102,6 +102,12 @@ class ReportLinks(WebLinks):
         return super().node(kind, ident) or None
 
 
+def counted(value: Any, word: str, plural: str | None = None) -> str:
+    """ "1 article", "3 articles", "1 story", "2 stories": a count with its noun in number."""
+    n = 0 if value is None else value
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
 def word_diff(before: str | None, after: str | None) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
     """Both texts cut into (piece, changed) runs at word level, for highlighting a mutation."""
     a = _WORD.findall(before or "")
@@ -140,6 +146,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["n"] = counted
     env.filters["when"] = when
     env.filters["pct"] = lambda x: "–" if x is None else f"{100 * float(x):.0f}%"
     env.filters["num"] = lambda x: "–" if x is None else (f"{x:.2f}" if isinstance(x, float) else str(x))

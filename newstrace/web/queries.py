@@ -27,6 +27,9 @@ from ..errors import InputError
 from ..provenance import describe_mutation, mark_only_here
 
 NOT_ANALYSED = "not analysed yet (run `newstrace analyze`)"
+#: Tables filled by an import, not by a stage: empty means nothing was imported.
+NOT_IMPORTED = {"factchecks": "no fact-check imported yet (run `newstrace factchecks import FILE`, then "
+                              "`newstrace analyze`)"}
 BUSY_TIMEOUT_MS = 15000
 
 #: The tables each section reads; a section is shown only when all of them exist.
@@ -200,6 +203,8 @@ class Reader:
             return Section(note=NOT_ANALYSED)
         try:
             found = self.rows(sql, params)
+            if not found and tables[0] in NOT_IMPORTED and self.scalar(f'SELECT 1 FROM "{tables[0]}" LIMIT 1') is None:
+                return Section(note=NOT_IMPORTED[tables[0]])
             if not found and not self.analysed(tables[0]):
                 return Section(note=NOT_ANALYSED)
             return Section(found)
@@ -499,6 +504,12 @@ class Reader:
         sec = self.section(FACTCHECK_TABLES,
             self._FACTCHECK_SELECT + f"WHERE m.matched = 1 AND ((m.target_kind = 'article' AND m.target_id = ?) "
             f"{claim_cond}) ORDER BY m.score DESC LIMIT 100", params)
+        # One line per fact-check: the article and several of its claims may match the same one
+        # (rows come best score first, so the kept line carries the best match).
+        best: dict[str, dict[str, Any]] = {}
+        for r in sec.rows:
+            best.setdefault(r["factcheck_id"], r)
+        sec.rows[:] = list(best.values())
         if sec.rows and self.has("factcheck_article_flags"):
             rel = {r["factcheck_id"]: r["relation"] for r in self.rows(
                 "SELECT factcheck_id, relation FROM factcheck_article_flags WHERE article_id = ?", (article_id,))}
@@ -543,7 +554,7 @@ class Reader:
             "SELECT COUNT(*) AS articles, MIN(published_at) AS first_published, "
             "MAX(published_at) AS last_published FROM articles WHERE status = 'live' AND outlet = ?", (name,))
         if not summary or not summary["articles"]:
-            return None
+            return self._cited_only_outlet(name)
         recent = self.rows("SELECT id, title, published_at FROM articles WHERE status = 'live' AND outlet = ? "
                            "ORDER BY published_at IS NULL, published_at DESC LIMIT 50", (name,))
         copies = self._reuse_between(name)
@@ -563,6 +574,20 @@ class Reader:
                 "FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.outlet = ? "
                 "GROUP BY c.cited_outlet ORDER BY times DESC LIMIT 100", (name,)),
         }
+
+    def _cited_only_outlet(self, name: str) -> dict[str, Any] | None:
+        """An outlet that articles cite ("told RIA Novosti") but that has no article of its own
+        in the store: who cites it, and how often; None when nobody does either."""
+        if not self.has(*CITATION_TABLES):
+            return None
+        citing = self.rows(
+            "SELECT a.outlet AS citing_outlet, COUNT(*) AS times, COUNT(DISTINCT c.article_id) AS articles "
+            "FROM citations c JOIN articles a ON a.id = c.article_id WHERE c.cited_outlet = ? AND a.status = 'live' "
+            "GROUP BY a.outlet ORDER BY articles DESC, a.outlet LIMIT 200", (name,))
+        if not citing:
+            return None
+        return {"name": name, "cited_only": True, "citing": citing,
+                "citing_articles": sum(int(r["articles"]) for r in citing)}
 
     def _reuse_between(self, name: str) -> dict[str, Section]:
         """Reuse pairs with one side from this outlet, split by who was found to be the source."""

@@ -164,8 +164,10 @@ def provenance_svg(articles: Sequence[dict[str, Any]], *, provenance: Sequence[d
         kind, ident = node
         if kind == "article":
             art = by_id[ident]
-            line1, line2 = _short(art.get("outlet") or "(no outlet)", 20), _day(art.get("published_at"))
-            tooltip = f'{art.get("outlet") or ""}: {art.get("title") or ""}'
+            # Without an outlet, the title (or the id) tells two such articles apart.
+            line1 = _short(art.get("outlet") or art.get("title") or str(ident), 20)
+            line2 = _day(art.get("published_at"))
+            tooltip = ": ".join(x for x in (art.get("outlet"), art.get("title") or "(untitled)") if x)
             cls = "node node-article"
         else:
             line1, line2 = _short(ident, 20), kind
