@@ -100,6 +100,16 @@ def test_browser_every_page_renders_its_content(browser, site, tmp_path: Path) -
     assert errors == [], errors  # includes Content-Security-Policy violations
 
 
+def test_browser_pages_fit_a_phone_screen(browser, site) -> None:
+    """At 390 px, wide graphics and tables scroll in their own box: the page itself never
+    scrolls sideways."""
+    base, ids = site
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    for name, url in _pages(ids).items():
+        page.goto(base + url)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 390, name
+
+
 def test_browser_clicks_from_story_list_to_pair_view(browser, site, tmp_path: Path) -> None:
     base, ids = site
     page = browser.new_page(viewport={"width": 1280, "height": 900})

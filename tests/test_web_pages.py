@@ -186,3 +186,16 @@ def test_web_article_lists_each_matched_fact_check_once(sample, store: Store) ->
     assert claim_id is not None
     page = client.get(f"/article/{ids['rt']}").text
     assert page.count('class="factcheck"') == 1 and "published before the fact-check" in page
+
+
+def test_web_story_sources_count_a_back_reference_as_its_source(sample, store: Store) -> None:
+    client, ids = sample
+    with store.transaction() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO attributions(article_id, sentence_idx, cue_start, cue_end, quote, source_text, source_kind, "
+            "cue_text, source_name, resolved_from_attribution_id) VALUES (?, 0, 0, 4, 'indirect', 'he', 'anonymous', "
+            "'said', 'a military-diplomatic source', (SELECT MIN(id) FROM attributions))", (ids["rt"],))
+    page = client.get("/story/" + quote(ids["stories"][0], safe="")).text
+    sources = page[page.index('class="sources"'):]
+    sources = sources[:sources.index("</table>")]
+    assert "<td>he</td>" not in sources and "a military-diplomatic source" in sources

@@ -417,11 +417,14 @@ class Reader:
                 "WHERE c.article_id IN (SELECT value FROM json_each(?)) "
                 "ORDER BY a.published_at IS NULL, a.published_at, c.article_id, c.start LIMIT 1000", (ids_json,)),
             "sources": self.section(ATTRIBUTION_TABLES,
-                "SELECT t.source_text, t.source_kind, COUNT(*) AS times, "
+                # A back-reference ("he said") counts as the source it resolves to, not as "he".
+                "SELECT CASE WHEN t.resolved_from_attribution_id IS NOT NULL AND t.source_name IS NOT NULL "
+                "THEN t.source_name ELSE t.source_text END AS source_text, t.source_kind, COUNT(*) AS times, "
                 "COUNT(DISTINCT a.outlet) AS outlets, GROUP_CONCAT(DISTINCT t.cue_text) AS cues "
                 "FROM attributions t JOIN articles a ON a.id = t.article_id "
                 "WHERE t.article_id IN (SELECT value FROM json_each(?)) "
-                "GROUP BY LOWER(t.source_text), t.source_kind ORDER BY times DESC LIMIT 200", (ids_json,)),
+                "GROUP BY LOWER(CASE WHEN t.resolved_from_attribution_id IS NOT NULL AND t.source_name IS NOT NULL "
+                "THEN t.source_name ELSE t.source_text END), t.source_kind ORDER BY times DESC LIMIT 200", (ids_json,)),
             "citations": self.section(CITATION_TABLES,
                 "SELECT a.outlet AS citing_outlet, c.cited_outlet, COUNT(*) AS times FROM citations c "
                 "JOIN articles a ON a.id = c.article_id WHERE c.article_id IN (SELECT value FROM json_each(?)) "

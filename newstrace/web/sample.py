@@ -31,7 +31,8 @@ FALLBACK_DDL = {
     "story_articles": "CREATE TABLE story_articles (story_id TEXT NOT NULL, article_id TEXT NOT NULL, "
                       "PRIMARY KEY (story_id, article_id))",
     "attributions": "CREATE TABLE attributions (id INTEGER PRIMARY KEY, article_id TEXT NOT NULL, "
-                    "source_text TEXT, source_kind TEXT, cue_text TEXT, content_text TEXT, cited_outlet TEXT)",
+                    "source_text TEXT, source_kind TEXT, cue_text TEXT, content_text TEXT, cited_outlet TEXT, "
+                    "source_name TEXT, resolved_from_attribution_id INTEGER)",
     "claims": "CREATE TABLE claims (id INTEGER PRIMARY KEY, article_id TEXT NOT NULL, start INTEGER, "
               "end INTEGER, text TEXT NOT NULL, certainty TEXT, hedges TEXT, numbers TEXT, "
               "attribution_id TEXT, source_kind TEXT)",
