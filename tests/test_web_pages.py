@@ -54,6 +54,8 @@ def test_web_story_page_shows_every_section(sample) -> None:
     assert "Example Fact Check" in page and ">false<" in page and "1 after, 3 before" in page
     assert f"/pair/{ids['rt']}/{ids['copy']}" in page
     assert "not analysed yet" not in page
+    # Claims in two parts, as in `newstrace trace`: told by several articles, then by one.
+    assert "Told by several articles" in page and "told by several articles," in page
 
 
 def test_web_pair_page_marks_passages_on_both_sides(sample) -> None:
@@ -199,3 +201,14 @@ def test_web_story_sources_count_a_back_reference_as_its_source(sample, store: S
     sources = page[page.index('class="sources"'):]
     sources = sources[:sources.index("</table>")]
     assert "<td>he</td>" not in sources and "a military-diplomatic source" in sources
+
+
+def test_web_stories_search_reads_article_titles_and_explains_empty_pages(sample) -> None:
+    client, _ = sample
+    # "Havice" is in the Kirkuk story's title; "Troops enter" only in one of its articles' titles.
+    found = client.get("/", params={"q": "Troops enter"}).text
+    assert "Iraqi army moves on Havice" in found and "let out of Mosul" not in found
+    past = client.get("/", params={"page": "9"}).text
+    assert "Page 9 is past the last page" in past
+    reversed_dates = client.get("/", params={"from": "2024-03-20", "to": "2024-03-01"}).text
+    assert "wrong way round" in reversed_dates

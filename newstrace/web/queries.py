@@ -275,8 +275,10 @@ class Reader:
             return Section(note=NOT_ANALYSED), 0
         where, params = ["1=1"], []
         if f.q:
-            where.append("s.title LIKE ? ESCAPE '\\'")
-            params.append(_like(f.q))
+            # The story's title, or the title of any of its articles ("Kesselby" in one retelling).
+            where.append("(s.title LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM story_articles sa JOIN articles a "
+                         "ON a.id = sa.article_id WHERE sa.story_id = s.id AND a.title LIKE ? ESCAPE '\\'))")
+            params.extend([_like(f.q), _like(f.q)])
         if f.outlet:
             where.append("EXISTS (SELECT 1 FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
                          "WHERE sa.story_id = s.id AND a.outlet = ?)")
