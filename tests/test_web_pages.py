@@ -212,3 +212,10 @@ def test_web_stories_search_reads_article_titles_and_explains_empty_pages(sample
     assert "Page 9 is past the last page" in past
     reversed_dates = client.get("/", params={"from": "2024-03-20", "to": "2024-03-01"}).text
     assert "wrong way round" in reversed_dates
+
+
+def test_web_pages_have_a_skip_link_and_a_named_pair_title(sample) -> None:
+    client, ids = sample
+    page = client.get(f"/pair/{ids['rt']}/{ids['stripped']}").text
+    assert '<a class="skip" href="#content">' in page and '<main id="content">' in page
+    assert "side by side · newstrace</title>" in page and "<title>Pair" not in page
