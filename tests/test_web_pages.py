@@ -52,6 +52,9 @@ def test_web_story_page_shows_every_section(sample) -> None:
     assert '<mark class="only-here">fighters</mark>' in page and '<mark class="only-here">Syria' not in page
     assert "a military-diplomatic source" in page and "anonymous" in page
     assert "Example Fact Check" in page and ">false<" in page and "1 after, 3 before" in page
+    # The article published after the fact-check is named, not only counted.
+    after = page[page.index('class="after-articles"'):][:400]
+    assert f"/article/{ids['stripped']}" in after
     assert f"/pair/{ids['rt']}/{ids['copy']}" in page
     assert "not analysed yet" not in page
     # Claims in two parts, as in `newstrace trace`: told by several articles, then by one.

@@ -486,12 +486,20 @@ class Reader:
         if not sec.rows:
             return sec
         flags: dict[str, dict[str, int]] = {}
+        after: dict[str, list[dict[str, Any]]] = {}
         if self.has("factcheck_article_flags"):
             for r in self.rows("SELECT factcheck_id, relation, COUNT(*) AS n FROM factcheck_article_flags "
                                "WHERE story_id = ? GROUP BY factcheck_id, relation", (story_id,)):
                 flags.setdefault(r["factcheck_id"], {})[r["relation"]] = r["n"]
+            # Which articles spread the claim after it was checked, by name: the finding itself.
+            for r in self.rows("SELECT f.factcheck_id, a.id, a.title, a.outlet, a.published_at "
+                               "FROM factcheck_article_flags f JOIN articles a ON a.id = f.article_id "
+                               "WHERE f.story_id = ? AND f.relation = 'after' ORDER BY a.published_at, a.id",
+                               (story_id,)):
+                after.setdefault(r["factcheck_id"], []).append(r)
         for row in sec.rows:
             row["flags"] = flags.get(row["factcheck_id"], {})
+            row["after_articles"] = after.get(row["factcheck_id"], [])
         # One row per fact-check (it may match several claims of the story): keep the best.
         best: dict[str, dict[str, Any]] = {}
         for row in sec.rows:
