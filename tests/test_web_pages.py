@@ -222,3 +222,14 @@ def test_web_pages_have_a_skip_link_and_a_named_pair_title(sample) -> None:
     page = client.get(f"/pair/{ids['rt']}/{ids['stripped']}").text
     assert '<a class="skip" href="#content">' in page and '<main id="content">' in page
     assert "side by side · newstrace</title>" in page and "<title>Pair" not in page
+
+
+def test_web_story_who_cites_whom_leaves_out_self_citations(sample, store: Store) -> None:
+    client, ids = sample
+    outlet = store.scalar("SELECT outlet FROM articles WHERE id = :a", {"a": ids["rt"]})
+    with store.transaction() as conn:
+        conn.exec_driver_sql("INSERT INTO citations(article_id, cited_outlet) VALUES (?, ?)", (ids["rt"], outlet))
+    page = client.get("/story/" + quote(ids["stories"][0], safe="")).text
+    cites = page[page.index('class="citations"'):]
+    cites = cites[:cites.index("</ul>")]
+    assert "RIA Novosti" in cites and f"cites <b>{outlet}</b>" not in cites

@@ -430,6 +430,8 @@ class Reader:
             "citations": self.section(CITATION_TABLES,
                 "SELECT a.outlet AS citing_outlet, c.cited_outlet, COUNT(*) AS times FROM citations c "
                 "JOIN articles a ON a.id = c.article_id WHERE c.article_id IN (SELECT value FROM json_each(?)) "
+                # An outlet quoting its own reporting ("APB cites APB") is not a citation of another.
+                "AND LOWER(COALESCE(a.outlet, '')) <> LOWER(c.cited_outlet) "
                 "GROUP BY a.outlet, c.cited_outlet ORDER BY times DESC", (ids_json,)),
             "factchecks": self.story_factchecks(story_id),
         }
