@@ -233,3 +233,23 @@ def test_web_story_who_cites_whom_leaves_out_self_citations(sample, store: Store
     cites = page[page.index('class="citations"'):]
     cites = cites[:cites.index("</ul>")]
     assert "RIA Novosti" in cites and f"cites <b>{outlet}</b>" not in cites
+
+
+def test_web_graph_shows_the_lineage_by_default() -> None:
+    """With about 80 edges on a 12-article story the copy chain was buried: by default only each
+    article's link to its parent (and the cited origins) is drawn; ?graph=all draws every pair."""
+    from newstrace.web.svg import provenance_svg
+
+    articles = [{"id": i, "outlet": f"o{i}", "title": f"t{i}", "published_at": f"2024-01-0{n + 1}T00:00:00+00:00"}
+                for n, i in enumerate("abc")]
+
+    def edge(src: str, dst: str, relation: str, lineage: bool, dst_kind: str = "article") -> dict:
+        return {"src_kind": "article", "src": src, "dst_kind": dst_kind, "dst": dst, "relation": relation,
+                "directed": 1, "evidence": '{"lineage": %s}' % ("true" if lineage else "false")}
+
+    provenance = [edge("a", "b", "copy", True), edge("a", "c", "rewrite", True), edge("b", "c", "partial", False),
+                  {**edge("a", "RIA Novosti", "cites", False, "outlet")}]
+    lineage = str(provenance_svg(articles, provenance=provenance, link=lambda k, i: None, lineage_only=True))
+    every = str(provenance_svg(articles, provenance=provenance, link=lambda k, i: None))
+    assert lineage.count('class="edge ') == 3 and "edge-partial" not in lineage and "edge-cites" in lineage
+    assert every.count('class="edge ') == 4

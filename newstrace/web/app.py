@@ -185,7 +185,9 @@ def create_app(db_path: str | Path, *, allowed_hosts: Sequence[str] | None = Non
         return page("outlets.html", outlets=r.outlets())
 
     def story_page(r: Reader, request: Request) -> Response:
-        return page("story.html", d=_story(r, request.path_params["story_id"]))
+        d = _story(r, request.path_params["story_id"])
+        d["graph_all"] = request.query_params.get("graph") == "all"
+        return page("story.html", d=d)
 
     def article_page(r: Reader, request: Request) -> Response:
         return page("article.html", d=_article(r, request.path_params["article_id"]))

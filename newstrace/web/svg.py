@@ -12,6 +12,7 @@ before the first article.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -54,13 +55,22 @@ def _parse(ts: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
+def _evidence(edge: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = json.loads(edge.get("evidence") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _edges_from(provenance: Sequence[dict[str, Any]], pairs: Sequence[dict[str, Any]],
                 citations: Sequence[dict[str, Any]], articles: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Graph edges as (src node, dst node, relation, directed). provenance_edges when the trace
     stage ran; otherwise the reuse pairs (and outlet-level citations) it would be built from."""
     if provenance:
         return [{"src": (e["src_kind"], str(e["src"])), "dst": (e["dst_kind"], str(e["dst"])),
-                 "relation": e["relation"], "directed": bool(e["directed"])} for e in provenance]
+                 "relation": e["relation"], "directed": bool(e["directed"]),
+                 "lineage": bool(_evidence(e).get("lineage"))} for e in provenance]
     edges = []
     for p in pairs:
         source = pair_source(p)
@@ -83,13 +93,17 @@ def _edges_from(provenance: Sequence[dict[str, Any]], pairs: Sequence[dict[str, 
 
 def provenance_svg(articles: Sequence[dict[str, Any]], *, provenance: Sequence[dict[str, Any]] = (),
                    pairs: Sequence[dict[str, Any]] = (), citations: Sequence[dict[str, Any]] = (),
-                   link: Link) -> Markup:
-    """The provenance graph of one story: articles in time layers, cited origins on the left."""
+                   link: Link, lineage_only: bool = False) -> Markup:
+    """The provenance graph of one story: articles in time layers, cited origins on the left.
+    ``lineage_only``: of the article-to-article edges, only each article's link to its parent
+    (the trace stage's lineage), so that the copy chain is not buried under every reuse pair."""
     shown = list(articles[:MAX_ARTICLE_NODES])
     by_id = {a["id"]: a for a in shown}
     edges = [e for e in _edges_from(provenance, pairs, citations, articles)
              if (e["src"][0] != "article" or e["src"][1] in by_id)
              and (e["dst"][0] != "article" or e["dst"][1] in by_id)]
+    if lineage_only and any(e.get("lineage") for e in edges):
+        edges = [e for e in edges if e.get("lineage") or e["src"][0] != "article" or e["dst"][0] != "article"]
     if not shown:
         return Markup("")
 
