@@ -253,3 +253,16 @@ def test_web_graph_shows_the_lineage_by_default() -> None:
     every = str(provenance_svg(articles, provenance=provenance, link=lambda k, i: None))
     assert lineage.count('class="edge ') == 3 and "edge-partial" not in lineage and "edge-cites" in lineage
     assert every.count('class="edge ') == 4
+
+
+def test_web_articles_without_an_outlet_are_told_apart(sample, store: Store) -> None:
+    """Plain-text files carry no outlet: the story page names such an article by its short id,
+    linked to it, instead of one "(no outlet)" for all."""
+    client, ids = sample
+    with store.transaction() as conn:
+        conn.exec_driver_sql("UPDATE articles SET outlet = NULL WHERE id IN (?, ?)", (ids["rt"], ids["stripped"]))
+    page = client.get("/story/" + quote(ids["stories"][0], safe="")).text
+    mutations = page[page.index('class="mutations"'):]
+    mutations = mutations[:mutations.index("</table>")]
+    assert f'href="/article/{ids["rt"]}">article {ids["rt"][:8]}</a>' in mutations
+    assert f"article {ids['stripped'][:8]}" in mutations and "(no outlet)" not in mutations
