@@ -12,13 +12,6 @@ from .errors import InputError
 from .provenance import GRAPH_FORMATS, export_graph, lineage
 
 
-def _resolve_story(store, story_id: str) -> str:  # type: ignore[no-untyped-def]
-    """Accept a story id, a unique prefix of one, or an id that a merge retired."""
-    from .stories import find_story
-
-    return find_story(store, story_id)
-
-
 @click.command("trace")
 @db_option
 @click.argument("story_id")
@@ -30,8 +23,8 @@ def trace_cmd(db: str, story_id: str, as_json: bool, claim_limit: int) -> None:
     """Print a story's lineage: origin, who copied or rewrote whom, how claims changed, and which
     claims several articles tell and which only one tells."""
     with open_store(db, must_exist=True) as store:
-        story_id = _resolve_story(store, story_id)
-        data = lineage(store, story_id)
+        data = lineage(store, story_id)  # a prefix or a merged id resolves to the live story
+    story_id = data["story_id"]
     if as_json:
         console.print_json(json.dumps(data, default=str))
         return
@@ -149,7 +142,7 @@ def _more(total: int, limit: int) -> None:
 def graph_cmd(db: str, story_id: str, fmt: str, out: str) -> None:
     """Write a story's provenance graph as GraphML, GEXF (Gephi) or JSON."""
     with open_store(db, must_exist=True) as store:
-        path = export_graph(store, _resolve_story(store, story_id), fmt, out)
+        path = export_graph(store, story_id, fmt, out)
     err_console.print(f"wrote {escape(str(path))}")
 
 

@@ -73,9 +73,9 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
 def not_analysed(store: Store, tables: Sequence[str], present: set[str]) -> list[str]:
     """Tables whose stage has never run on this store (or that it does not have): an empty one
     means "not analysed", not "none found"."""
-    from .pipeline import STAGES
+    from .pipeline import table_stages
 
-    stage_of = {table: stage.name for stage in STAGES for table in stage.assigns if table != "articles"}
+    stage_of = table_stages()
     ran = {r["stage"] for r in store.rows("SELECT DISTINCT stage FROM stage_runs")} if "stage_runs" in present else set()
     return [t for t in tables if t not in present or (t in stage_of and stage_of[t] not in ran)]
 

@@ -75,6 +75,12 @@ STAGES: tuple[Stage, ...] = (
 )
 
 
+def table_stages() -> dict[str, str]:
+    """The stage that writes each table (``articles``, which ingest creates, left out): an empty
+    table whose stage never ran means "not analysed", not "none found"."""
+    return {table: stage.name for stage in STAGES for table in stage.assigns if table != "articles"}
+
+
 def check_order(stages: tuple[Stage, ...] = STAGES) -> None:
     """Raise StageError if a stage requires a table that no earlier stage assigns."""
     available = set(CORE_TABLES)

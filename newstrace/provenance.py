@@ -174,7 +174,6 @@ def story_graph(store: Store, story_id: str) -> Any:
     return graph
 
 
-
 def export_graph(store: Store, story_id: str, fmt: str, out: str | Path) -> Path:
     """Write the story's provenance graph as GraphML, GEXF (opens in Gephi) or node-link JSON."""
     import networkx as nx
@@ -322,8 +321,9 @@ def claim_groups(store: Store, story_id: str) -> list[dict[str, Any]]:
 
 
 def lineage(store: Store, story_id: str) -> dict[str, Any]:
-    """The story's lineage for display: origin, articles with their parent, mutations, and the
-    claim groups (see ``claim_groups``). ``story_id`` may be a unique prefix or a merged id."""
+    """The story's lineage for display: its live id, origin, articles with their parent,
+    mutations, and the claim groups (see ``claim_groups``). ``story_id`` may be a unique prefix
+    or a merged id."""
     from .stories import find_story
 
     story_id = find_story(store, story_id)
@@ -347,5 +347,5 @@ def lineage(store: Store, story_id: str) -> dict[str, Any]:
         "SELECT * FROM mutations WHERE story_id = :s ORDER BY dangerous DESC, type, id", {"s": story_id})
     for m in mutations:
         m["what"] = describe_mutation(m["type"], json.loads(m.get("details") or "{}"))
-    return {"origin": origin[0] if origin else None, "articles": articles, "parent": parent,
+    return {"story_id": story_id, "origin": origin[0] if origin else None, "articles": articles, "parent": parent,
             "cites": dict(cites), "mutations": mutations, "claim_groups": claim_groups(store, story_id)}

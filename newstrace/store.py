@@ -27,6 +27,11 @@ DEFAULT_DB = "newstrace.db"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
 
 
+def escape_like(text: str) -> str:
+    """``text`` with LIKE's wildcards escaped, for a pattern with ``ESCAPE '\\'``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def utcnow() -> str:
     """Now, as the ISO-8601 UTC string the store uses for every time."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()

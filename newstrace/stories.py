@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -43,7 +43,7 @@ from .config import Setting
 from .errors import InputError, StageError
 from .pipeline import StageContext
 from .reuse import RULES_MARK as REUSE_RULES_MARK
-from .store import Store, utcnow
+from .store import Store, escape_like, utcnow
 from .story_scorer import adapt
 
 STAGE = "stories"
@@ -379,16 +379,27 @@ def run(ctx: StageContext) -> dict[str, Any]:
 
 
 # -- reading ---------------------------------------------------------------------------------
-def resolve_story_id(store: Store, story_id: str) -> str | None:
+class StoryRows(Protocol):
+    """What resolving a story id reads: a ``Store``, or the web UI's read-only ``Reader``."""
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]: ...
+    def scalar(self, sql: str, params: dict[str, Any]) -> Any: ...
+    def tables(self) -> list[str]: ...
+
+
+def resolve_story_id(store: StoryRows, story_id: str) -> str | None:
     """The live id for ``story_id``, following recorded merges; None if unknown. An id that a
     rebuild (``_rebuild_if_rules_changed``) did not bring back resolves to the story now holding
     the article that started it (a story id is "s-" and that article's id)."""
     seen = set()
     current = story_id
+    merges = "story_merges" in store.tables()
     while current not in seen:
         seen.add(current)
         if store.scalar("SELECT 1 FROM stories WHERE id = :i", {"i": current}):
             return current
+        if not merges:
+            break
         kept = store.scalar("SELECT kept_id FROM story_merges WHERE absorbed_id = :i", {"i": current})
         if kept is None:
             break
@@ -400,18 +411,18 @@ def resolve_story_id(store: Store, story_id: str) -> str | None:
     return None
 
 
-def find_story(store: Store, ref: str) -> str:
+def find_story(store: StoryRows, ref: str) -> str:
     """The live story for ``ref``: a story id, a unique prefix of one ("s-a868"), or an id that a
     merge retired. Raises InputError saying what to do when there is none or several."""
     if not ref.strip():
         raise InputError("No story id given. List stories with `newstrace stories`.")
-    if "stories" not in store.tables() or not store.scalar("SELECT 1 FROM stories LIMIT 1"):
+    if "stories" not in store.tables() or not store.scalar("SELECT 1 FROM stories LIMIT 1", {}):
         raise InputError(f"No story {ref!r}: there are no stories yet. Run `newstrace analyze` first, "
                          "then `newstrace stories` lists them.")
     live = resolve_story_id(store, ref)
     if live is not None:
         return live
-    pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = escape_like(ref) + "%"
     rows = store.rows("SELECT id FROM stories WHERE id LIKE :p ESCAPE '\\' ORDER BY id LIMIT 6", {"p": pattern})
     if len(rows) == 1:
         return str(rows[0]["id"])

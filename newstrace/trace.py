@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Setting
-from .quantities import comparable
+from .quantities import comparable as figure_key
 
 STAGE = "trace"
 
@@ -59,29 +59,6 @@ MUTATION_TYPES = (
     "attribution-weakened", "attribution-changed", "certainty-raised", "polarity-reversed", "claim-added",
     "claim-dropped",
 )
-#: Words that negate what a clause asserts, and phrases built on them that do not ("not only",
-#: "no more than 4,000", "nothing more", "No. 10").
-_NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot)\b|n['’]t\b", re.I)
-_NOT_NEGATION = re.compile(
-    r"\bnot only\b|\b(?:no|not) (?:fewer|less|more|later|sooner|earlier|longer) than\b|\bno (?:doubt|sooner)\b"
-    r"|\bnothing (?:more|less|but|short)\b|\bno\.?\s*\d|\bno-\w|\bnone other\b|\bnot (?:least|to mention)\b"
-    r"|\bwhether or not\b|\bif not\b|\bno choice but\b|,\s*not\s+[\w-]+(?:\s+[\w-]+)?\s*,", re.I)
-
-
-#: Share of content words two wordings must have in common for a negation's difference to be a
-#: reversal of one proposition rather than a clause one of them does not carry.
-POLARITY_MIN_OVERLAP = 0.5
-
-
-def negations(text: str) -> list[str]:
-    """The negating words of ``text`` ("not", "never", "n't", ...), less the phrases where such a
-    word does not negate the claim."""
-    found = [m.group(0).lower() for m in _NEGATION.finditer(text)]
-    for m in _NOT_NEGATION.finditer(text):
-        first = _NEGATION.search(m.group(0))
-        if first and first.group(0).lower() in found:
-            found.remove(first.group(0).lower())
-    return found
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _STOP = frozenset(
     "a an the of to in on at for and or but with by from as is are was were be been will would "
@@ -96,6 +73,27 @@ _PROPOSITION = re.compile(
 #: Cues that report a claim in order to deny it: its speaker does not tell the claim.
 _DENIAL_CUE = re.compile(r"\b(?:den(?:y|ies|ied|ying|ial)|dismiss|reject|refut|rebut|debunk|disput|contradict|"
                          r"disprov)\w*", re.I)
+#: Words that negate what a clause asserts, and phrases built on them that do not ("not only",
+#: "no more than 4,000", "nothing more", "No. 10").
+_NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot)\b|n['’]t\b", re.I)
+_NOT_NEGATION = re.compile(
+    r"\bnot only\b|\b(?:no|not) (?:fewer|less|more|later|sooner|earlier|longer) than\b|\bno (?:doubt|sooner)\b"
+    r"|\bnothing (?:more|less|but|short)\b|\bno\.?\s*\d|\bno-\w|\bnone other\b|\bnot (?:least|to mention)\b"
+    r"|\bwhether or not\b|\bif not\b|\bno choice but\b|,\s*not\s+[\w-]+(?:\s+[\w-]+)?\s*,", re.I)
+#: Share of content words two wordings must have in common for a negation's difference to be a
+#: reversal of one proposition rather than a clause one of them does not carry.
+POLARITY_MIN_OVERLAP = 0.5
+
+
+def negations(text: str) -> list[str]:
+    """The negating words of ``text`` ("not", "never", "n't", ...), less the phrases where such a
+    word does not negate the claim."""
+    found = [m.group(0).lower() for m in _NEGATION.finditer(text)]
+    for m in _NOT_NEGATION.finditer(text):
+        first = _NEGATION.search(m.group(0))
+        if first and first.group(0).lower() in found:
+            found.remove(first.group(0).lower())
+    return found
 
 
 @dataclass(frozen=True)
@@ -405,8 +403,8 @@ def compare_claims(before: Claim, after: Claim, before_context: str = "") -> lis
     # Only one side stating numbers is rewording; a downstream claim that keeps some of the
     # upstream numbers and drops others ("38.1 and 9.5 percent" -> "38.1 percent") dropped a
     # detail, it did not change a number.
-    if before.numbers and after.numbers and not ({comparable(*n) for n in after.numbers}
-                                                  <= {comparable(*n) for n in before.numbers}):
+    if before.numbers and after.numbers and not ({figure_key(*n) for n in after.numbers}
+                                                  <= {figure_key(*n) for n in before.numbers}):
         add("number-changed", before=list(before.number_texts), after=list(after.number_texts))
         found[-1].dangerous = _inflated(before.numbers, after.numbers)
     # Entities are compared across labels: the small NER model calls one port a FAC in one

@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..pipeline import table_stages
 from ..provenance import describe_mutation, mark_only_here
+from ..store import escape_like
 
 NOT_ANALYSED = "not analysed yet (run `newstrace analyze`)"
 #: Tables filled by an import, not by a stage: empty means nothing was imported.
@@ -53,12 +55,7 @@ STRIPPED_ATTRIBUTION = "attribution-removed"
 
 #: The stage that writes each table. An empty table whose stage has no recorded run means
 #: "not analysed yet"; once the stage ran, an empty result means it found nothing.
-STAGE_OF_TABLE = {
-    "pairs": "reuse", "passages": "reuse", "stories": "stories", "story_articles": "stories",
-    "attributions": "claims", "claims": "claims", "citations": "claims",
-    "claim_groups": "trace", "claim_variants": "trace", "mutations": "trace", "provenance_edges": "trace",
-    "story_origins": "trace", "factcheck_matches": "factcheck_match",
-}
+STAGE_OF_TABLE = table_stages()
 
 STORY_SORTS = ("size", "spread", "recent", "first")
 ARTICLE_SORTS = ("recent", "oldest", "outlet")
@@ -97,8 +94,7 @@ class ListFilters:
 
 
 def _like(q: str) -> str:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{escape_like(q)}%"
 
 
 def _day_after(d: date) -> str:
@@ -172,6 +168,9 @@ class Reader:
     # -- plumbing --------------------------------------------------------------------------
     def has(self, *tables: str) -> bool:
         return all(t in self._tables for t in tables)
+
+    def tables(self) -> list[str]:
+        return sorted(self._tables)
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         cur = self.conn.execute(sql, params)
@@ -368,24 +367,14 @@ class Reader:
 
     # -- one story -------------------------------------------------------------------------
     def resolve_story(self, ref: str) -> str | None:
-        """The live story for ``ref``: its id, an id a merge retired, or a unique prefix (as the
-        CLI accepts them; ``stories.find_story``)."""
-        if not ref.strip():
+        """The live story for ``ref``: its id, an id a merge retired, or a unique prefix, as the
+        CLI reads it (``stories.find_story``); None when there is none or several."""
+        from ..stories import find_story
+
+        try:
+            return find_story(self, ref)
+        except InputError:
             return None
-        current, seen = ref, set()
-        while current not in seen:
-            seen.add(current)
-            if self.one("SELECT 1 AS x FROM stories WHERE id = ?", (current,)):
-                return current
-            if not self.has("story_merges"):
-                break
-            kept = self.one("SELECT kept_id FROM story_merges WHERE absorbed_id = ?", (current,))
-            if kept is None:
-                break
-            current = str(kept["kept_id"])
-        pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        found = self.rows("SELECT id FROM stories WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (pattern,))
-        return str(found[0]["id"]) if len(found) == 1 else None
 
     def story(self, story_id: str) -> dict[str, Any] | None:
         if not self.has(*STORY_TABLES):
@@ -420,13 +409,12 @@ class Reader:
                 "ORDER BY a.published_at IS NULL, a.published_at, c.article_id, c.start LIMIT 1000", (ids_json,)),
             "sources": self.section(ATTRIBUTION_TABLES,
                 # A back-reference ("he said") counts as the source it resolves to, not as "he".
-                "SELECT CASE WHEN t.resolved_from_attribution_id IS NOT NULL AND t.source_name IS NOT NULL "
-                "THEN t.source_name ELSE t.source_text END AS source_text, t.source_kind, COUNT(*) AS times, "
-                "COUNT(DISTINCT a.outlet) AS outlets, GROUP_CONCAT(DISTINCT t.cue_text) AS cues "
-                "FROM attributions t JOIN articles a ON a.id = t.article_id "
-                "WHERE t.article_id IN (SELECT value FROM json_each(?)) "
-                "GROUP BY LOWER(CASE WHEN t.resolved_from_attribution_id IS NOT NULL AND t.source_name IS NOT NULL "
-                "THEN t.source_name ELSE t.source_text END), t.source_kind ORDER BY times DESC LIMIT 200", (ids_json,)),
+                "SELECT source_text, source_kind, COUNT(*) AS times, COUNT(DISTINCT outlet) AS outlets, "
+                "GROUP_CONCAT(DISTINCT cue_text) AS cues FROM (SELECT CASE WHEN t.resolved_from_attribution_id "
+                "IS NOT NULL AND t.source_name IS NOT NULL THEN t.source_name ELSE t.source_text END AS source_text, "
+                "t.source_kind, t.cue_text, a.outlet FROM attributions t JOIN articles a ON a.id = t.article_id "
+                "WHERE t.article_id IN (SELECT value FROM json_each(?))) "
+                "GROUP BY LOWER(source_text), source_kind ORDER BY times DESC LIMIT 200", (ids_json,)),
             "citations": self.section(CITATION_TABLES,
                 "SELECT a.outlet AS citing_outlet, c.cited_outlet, COUNT(*) AS times FROM citations c "
                 "JOIN articles a ON a.id = c.article_id WHERE c.article_id IN (SELECT value FROM json_each(?)) "
