@@ -8,7 +8,8 @@ story's stored inputs (median of ``--runs`` calls in one process, the models loa
 baseline, in the same process and on the same story: one ``models.embed`` call over exactly
 the texts that the trace embedded (recorded by wrapping ``models.embed`` during the first
 call). Their ratio is what grouping, alignment and mutation reading cost on top of the
-encoder; the number of ``embed`` calls per trace shows whether the texts are batched (a call
+encoder. The last column times what the stage does next with the trace's claim groups: find the
+details inside the shared claims (``details.story_details``); the number of ``embed`` calls per trace shows whether the texts are batched (a call
 of one or two texts costs about as much as a call of fifty on a busy machine).
 """
 
@@ -29,9 +30,12 @@ sys.path.insert(0, str(REPO))
 
 from newstrace import models  # noqa: E402
 from newstrace.config import Config  # noqa: E402
+from newstrace.details import DetailFinder, story_details  # noqa: E402
 from newstrace.store import Store  # noqa: E402
 from newstrace.trace import trace_story  # noqa: E402
 from newstrace.trace_stage import _story_inputs  # noqa: E402
+
+FINDER = DetailFinder()
 
 
 def timed(fn: Any, runs: int) -> float:
@@ -63,8 +67,13 @@ def measure(story_id: str, inputs: tuple[Any, ...], config: Config, runs: int) -
     trace_s = timed(trace, runs)
     embed_s = timed(partial(models.embed, texts), runs) if texts else 0.0
     ratio = f"{trace_s / embed_s:.1f}" if embed_s else "-"
+    # The stage then finds the details inside the shared claims (newstrace.details): parse and
+    # embed the shared claims' wordings and their candidate phrases cut out.
+    groups = trace().groups
+    article_texts = {a["id"]: a.get("text") or "" for a in articles}
+    details_s = timed(partial(story_details, FINDER, groups, article_texts), runs)
     return (f"| {story_id[:8]} | {len(articles)} | {len(claims)} | {len(recorded)} | {len(texts)} | "
-            f"{trace_s:.2f} | {embed_s:.2f} | {ratio} |")
+            f"{trace_s:.2f} | {embed_s:.2f} | {ratio} | {details_s:.2f} |")
 
 
 def main() -> None:
@@ -83,8 +92,10 @@ def main() -> None:
     config = Config()
     models.embed(["warm the encoder up"])
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
-    print("| story | articles | claims | embed calls | texts embedded | trace s (median) | embed-only s (median) | ratio |")
-    print("|---|---|---|---|---|---|---|---|")
+    FINDER.prefetch([[{"article_id": "a", "text": "warm the parser up"}, {"article_id": "b", "text": "and up"}]], {})
+    print("| story | articles | claims | embed calls | texts embedded | trace s (median) | embed-only s (median) | ratio "
+          "| details s (median) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     with Store.open(db) as store:
         stories = [r["id"] for r in store.rows("SELECT id FROM stories WHERE size >= 2 ORDER BY size DESC, id")]
         for story_id in stories:

@@ -102,7 +102,8 @@ def _print_claim_groups(groups: list[dict], titles: dict, limit: int) -> None:  
                   "[dim](a claim one article tells and another denies counts as several)[/]")
     if shared:
         console.print("[dim]underlined: words that no other article's wording of the claim uses "
-                      "(a detail one telling adds, or a paraphrase)[/]")
+                      "(a detail one telling adds, or a paraphrase); detail: a phrase that another "
+                      "article telling the claim does not say anywhere[/]")
     for g in shared[:limit]:
         flag = "[bold red]DANGEROUS[/] " if g["dangerous"] else ""
         denied = f", [bold magenta]denied by {g['denied_by']}[/]" if g.get("denied_by") else ""
@@ -111,6 +112,11 @@ def _print_claim_groups(groups: list[dict], titles: dict, limit: int) -> None:  
             text = "".join(f"[underline bold]{escape(piece)}[/]" if marked else escape(piece) for piece, marked in v["runs"])
             stance = " [bold magenta](denies)[/]" if v.get("stance") == "denies" else ""
             console.print(f"    {_article_name(titles.get(v['article_id'], v))}{stance}: {text}")
+        for d in g.get("details", []):
+            told = ", ".join(_article_name(titles.get(m["article_id"], m)) for m in d["told_by"])
+            missing = ", ".join(_article_name(titles.get(m["article_id"], m)) for m in d["missing_from"])
+            console.print(f"    [bold]detail[/] [bold]{escape(d['phrase'])}[/]: told by {told}; "
+                          f"not said by {missing}")
     _more(len(shared), limit)
     by_article: dict[str, list[str]] = {}
     for g in single[:limit]:

@@ -37,6 +37,7 @@ EXPORT_TABLES: tuple[str, ...] = (
     "citations",
     "claim_groups",
     "claim_variants",
+    "claim_details",
     "mutations",
     "provenance_edges",
     "factchecks",
@@ -47,7 +48,8 @@ EXPORT_TABLES: tuple[str, ...] = (
 #: pairs and the same-event pairs of articles in one story (column ``basis``: reuse | story).
 EXPORT_SOURCES: dict[str, str] = {"pairs": "related_pairs"}
 #: Columns holding JSON text, decoded in the JSON export.
-JSON_COLUMNS = frozenset({"metadata", "hedges", "numbers", "entities", "outlets", "evidence", "details", "shared_names"})
+JSON_COLUMNS = frozenset({"metadata", "hedges", "numbers", "entities", "outlets", "evidence", "details", "shared_names",
+                          "missing_from", "new_words"})
 FORMATS = ("json", "csv")
 
 

@@ -68,7 +68,18 @@ def sentences(text: str) -> list[str]:
 
 def clauses(text: str) -> list[str]:
     """The clauses of a compound claim; empty when it has one clause."""
-    parts = [p for p in _CLAUSE_BREAK.split(text) if len(content_words(p)) >= MIN_SHARED_WORDS]
+    return [text[a:b] for a, b in clause_spans(text)]
+
+
+def clause_spans(text: str) -> list[tuple[int, int]]:
+    """The [start, end) offsets of the clauses of a compound claim (see ``clauses``); empty
+    when it has one clause."""
+    spans, start = [], 0
+    for brk in _CLAUSE_BREAK.finditer(text):
+        spans.append((start, brk.start()))
+        start = brk.end()
+    spans.append((start, len(text)))
+    parts = [(a, b) for a, b in spans if len(content_words(text[a:b])) >= MIN_SHARED_WORDS]
     return parts if len(parts) > 1 else []
 
 

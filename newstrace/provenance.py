@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .details import word_form
 from .errors import InputError
 from .store import Store
 from .trace import content_words, pair_score
@@ -197,16 +198,6 @@ def export_graph(store: Store, story_id: str, fmt: str, out: str | Path) -> Path
     return path
 
 
-def _word_form(word: str) -> str:
-    """A word folded for comparing wordings: case, and the plural of regular nouns."""
-    w = word.lower()
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-        return w[:-1]
-    return w
-
-
 def _is_content(piece: str) -> bool:
     return piece[:1].isdigit() or (len(piece) > 1 and bool(content_words(piece)))
 
@@ -216,9 +207,9 @@ def only_here(text: str, others: Sequence[str]) -> list[tuple[str, bool]]:
     of ``others`` uses (other articles' wordings of the same claim). A display aid, not a
     judgement: a detail one telling adds ("... to leave the city with their families") is
     marked, and so is a paraphrase ("houses" for "buildings"); the reader tells them apart."""
-    used = {_word_form(p) for other in others for p in _PIECE.findall(other) if _is_content(p)}
+    used = {word_form(p) for other in others for p in _PIECE.findall(other) if _is_content(p)}
     pieces = _PIECE.findall(text)
-    marks = [bool(others) and _is_content(p) and _word_form(p) not in used for p in pieces]
+    marks = [bool(others) and _is_content(p) and word_form(p) not in used for p in pieces]
     for k in range(1, len(pieces) - 1):  # "intelligence services", not "intelligence" + "services"
         if not marks[k] and pieces[k].isspace() and marks[k - 1] and marks[k + 1]:
             marks[k] = True
@@ -298,10 +289,38 @@ def article_label(article: dict[str, Any]) -> str:
     return f"(untitled) {' '.join(words[:8])}…" if words else f"(untitled) {article.get('id', '')}"
 
 
+def group_detail_rows(rows: Sequence[dict[str, Any]], labels: dict[str, str],
+                      outlets: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Stored claim details (rows of ``claim_details``) by group, one entry per phrase: the
+    same phrase added by several articles ("under cover of darkness") is one detail, with the
+    articles that tell it (``told_by``) and those of the group that do not (``missing_from``),
+    each as {article_id, label, outlet}, in the order first seen."""
+    def article(a: str) -> dict[str, Any]:
+        return {"article_id": a, "label": labels.get(a, a[:8]), "outlet": outlets.get(a)}
+
+    by_group: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for d in rows:
+        entry = by_group[d["group_id"]].setdefault(
+            " ".join(d["phrase"].lower().split()), {"phrase": d["phrase"], "told_by": [], "missing_from": []})
+        if d["article_id"] not in entry["told_by"]:
+            entry["told_by"].append(d["article_id"])
+        for a in json.loads(d["missing_from"] or "[]"):
+            if a not in entry["missing_from"]:
+                entry["missing_from"].append(a)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for gid, entries in by_group.items():
+        out[gid] = [{"phrase": e["phrase"], "told_by": [article(a) for a in e["told_by"]],
+                     "missing_from": [article(a) for a in e["missing_from"] if a not in e["told_by"]]}
+                    for e in entries.values()]
+    return out
+
+
 def claim_groups(store: Store, story_id: str) -> list[dict[str, Any]]:
     """The story's claim groups for display, those told by most articles first: each with its
     variants (outlet, article, stance: ``tells`` or ``denies``, text, and the text's
-    ``only_here`` runs against the wordings of the group's other articles)."""
+    ``only_here`` runs against the wordings of the group's other articles), and its ``details``:
+    the phrases one article's wording adds that others do not say (``newstrace.details``), each
+    with the articles it is ``missing_from``."""
     groups = store.rows("SELECT * FROM claim_groups WHERE story_id = :s ORDER BY articles DESC, dangerous DESC, id",
                         {"s": story_id})
     variants = store.rows(
@@ -314,8 +333,15 @@ def claim_groups(store: Store, story_id: str) -> list[dict[str, Any]]:
     for v in variants:
         v["label"] = article_label(v)
         by_group[v["group_id"]].append(v)
+    labels = {v["article_id"]: v["label"] for v in variants}
+    outlets = {v["article_id"]: v["outlet"] for v in variants}
+    details: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if "claim_details" in store.tables():
+        details.update(group_detail_rows(store.rows(
+            "SELECT * FROM claim_details WHERE story_id = :s ORDER BY group_id, start", {"s": story_id}), labels, outlets))
     for g in groups:
         g["variant_rows"] = by_group.get(g["id"], [])
+        g["details"] = details.get(g["id"], [])
         mark_only_here(g["variant_rows"])
     return groups
 

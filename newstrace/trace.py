@@ -414,8 +414,8 @@ def compare_claims(before: Claim, after: Claim, before_context: str = "") -> lis
     before_words = _WORD.findall(f"{before.text} {before_context}".lower())
     after_norms = {norm for _, norm in after.entities}
     before_norms = {norm for _, norm in before.entities}
-    gone = {e for e in before_norms - after_norms if not _named_in(e, after_words)}
-    new = {e for e in after_norms - before_norms if not _named_in(e, before_words)}
+    gone = {e for e in before_norms - after_norms if not named_in(e, after_words)}
+    new = {e for e in after_norms - before_norms if not named_in(e, before_words)}
     if gone and new:
         labels = sorted({label for label, norm in before.entities | after.entities if norm in gone | new})
         add("entity-changed", label="/".join(labels), before=sorted(gone), after=sorted(new))
@@ -483,7 +483,7 @@ def _inflated(before: tuple[tuple[float | None, str, str], ...], after: tuple[tu
 _ENDINGS = frozenset({"n", "an", "ian", "ese", "i", "s", "es"})
 
 
-def _named_in(entity: str, words: Sequence[str]) -> bool:
+def named_in(entity: str, words: Sequence[str]) -> bool:
     """Every word of ``entity`` is written in ``words``, allowing a demonym's or plural's ending
     ("Sildovia" / "Sildovian", "Arvenia" / "Arvenian")."""
     def found(w: str) -> bool:

@@ -1,6 +1,7 @@
 """The ``trace`` stage: reads each story's members, claims, pairs and passages from the store,
-traces the story (``newstrace.trace.trace_story``) and writes its claim groups, variants,
-mutations and provenance back. A story whose inputs, settings and tracing code are unchanged
+traces the story (``newstrace.trace.trace_story``), finds the details inside its shared claims
+(``newstrace.details``) and writes its claim groups, variants, details, mutations and provenance
+back. A story whose inputs, settings and tracing code are unchanged
 (same fingerprint) is skipped, so a rerun after new articles only retraces the stories they
 touched.
 """
@@ -13,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from .details import Detail, DetailFinder, story_details
 from .pipeline import StageContext
 from .store import Store
 from .trace import SETTINGS, Claim, StoryTrace, claim_from_row, group_id, normalise_variant, trace_story
@@ -48,7 +50,7 @@ def _story_inputs(
 
 
 #: Bumped when tracing changes, so that stored traces are recomputed.
-TRACE_VERSION = 16
+TRACE_VERSION = 17
 
 
 def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]],
@@ -66,9 +68,11 @@ def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pai
     return digest.hexdigest()[:16]
 
 
-def _write_story(conn: Any, store_trace: StoryTrace, articles: Sequence[dict[str, Any]]) -> None:
+def _write_story(conn: Any, store_trace: StoryTrace, articles: Sequence[dict[str, Any]],
+                 details: Sequence[tuple[str, Detail]] = ()) -> None:
     story = store_trace.story_id
     published = {a["id"]: a.get("published_at") or "9999" for a in articles}
+    conn.exec_driver_sql("DELETE FROM claim_details WHERE story_id = ?", (story,))
     conn.exec_driver_sql("DELETE FROM claim_variants WHERE group_id IN (SELECT id FROM claim_groups WHERE story_id = ?)", (story,))
     conn.exec_driver_sql("DELETE FROM claim_groups WHERE story_id = ?", (story,))
     conn.exec_driver_sql("DELETE FROM mutations WHERE story_id = ?", (story,))
@@ -98,6 +102,12 @@ def _write_story(conn: Any, store_trace: StoryTrace, articles: Sequence[dict[str
     if variant_rows:
         conn.exec_driver_sql("INSERT INTO claim_variants(group_id, claim_id, article_id, variant, similarity, "
                              "is_first, stance) VALUES (?,?,?,?,?,?,?)", variant_rows)
+    if details:
+        conn.exec_driver_sql(
+            "INSERT INTO claim_details(story_id, group_id, claim_id, article_id, start, end, phrase, missing_from, "
+            "new_words) VALUES (?,?,?,?,?,?,?,?,?)",
+            [(story, gid, d.claim_id, d.article_id, d.start, d.end, d.phrase, json.dumps(list(d.missing_from)),
+              json.dumps(list(d.new_words), ensure_ascii=False)) for gid, d in details])
     mutation_rows = [
         (story, m.group_id, m.type, m.from_article, m.to_article,
          m.from_claim.id if m.from_claim else None, m.to_claim.id if m.to_claim else None,
@@ -121,6 +131,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
     known = {r["story_id"]: r["fingerprint"] for r in store.rows("SELECT story_id, fingerprint FROM story_origins")}
     ctx.progress.start("trace", len(stories))
     traced = groups = mutations = dangerous = 0
+    finder: DetailFinder | None = None  # loads spaCy and the static model only if a story is traced
     for story_id in stories:
         articles, claims, pairs, cited, passages = _story_inputs(store, story_id)
         stamp = fingerprint(articles, claims, pairs, ctx.config)
@@ -128,8 +139,13 @@ def run(ctx: StageContext) -> dict[str, Any]:
             ctx.progress.advance()
             continue
         result = trace_story(story_id, articles, claims, pairs, ctx.config, cited, passages)
+        finder = finder or DetailFinder()
+        texts = {a["id"]: a.get("text") or "" for a in articles}
+        details = [(group_id(story_id, members[0]), d)
+                   for members, found in zip(result.groups, story_details(finder, result.groups, texts), strict=True)
+                   for d in found]
         with store.transaction() as conn:
-            _write_story(conn, result, articles)
+            _write_story(conn, result, articles, details)
             write_provenance(conn, store, story_id, articles, result.parents, pairs, stamp)
         traced += 1
         groups += len(result.groups)
@@ -138,7 +154,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
         ctx.progress.advance()
     # Stories that no longer exist (merged away) lose their trace.
     with store.transaction() as conn:
-        for table in ("mutations", "provenance_edges", "story_origins"):
+        for table in ("mutations", "provenance_edges", "story_origins", "claim_details"):
             conn.exec_driver_sql(f"DELETE FROM {table} WHERE story_id NOT IN (SELECT id FROM stories WHERE size >= 2)")
         conn.exec_driver_sql("DELETE FROM claim_variants WHERE group_id IN (SELECT id FROM claim_groups "
                              "WHERE story_id NOT IN (SELECT id FROM stories WHERE size >= 2))")

@@ -7,6 +7,7 @@ origin (an anonymous source, via RIA Novosti).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,10 +66,6 @@ def test_trace_seeds_airstrike_claim_is_shared(seeds_store: Store) -> None:
 
 
 @pytest.mark.parametrize("pattern,outlet", [
-    pytest.param(r"families", "sputnik", marks=pytest.mark.xfail(strict=True, reason=(
-        "known gap: Sputnik's 'safe passage to leave the city with their families' is grouped with RT's "
-        "'agreed to grant free passage' as one claim; the added detail inside a shared claim is not "
-        "split out as a claim of its own"))),
     (r"chosen in coordination with the militants", "sputnik"),
     (r"Mosul will probably remain|unwilling to leave Iraq", "sputnik"),
     (r"600 troops", "rt"),
@@ -78,13 +75,30 @@ def test_trace_seeds_claims_only_one_article_carries(seeds_store: Store, pattern
     assert _carriers(seeds_store, _mosul_story(seeds_store), pattern) == {outlet}
 
 
+def test_trace_seeds_the_families_are_a_detail_only_sputnik_adds(seeds_store: Store) -> None:
+    """Sputnik's "safe passage to leave the city with their families" and RT's "free passage"
+    are one claim, told by both; the families are a detail inside it that only Sputnik tells
+    (RT's article never mentions them): stored as a claim detail of that group, carried by
+    Sputnik's article and missing from RT's."""
+    story = _mosul_story(seeds_store)
+    rows = seeds_store.rows(
+        "SELECT d.phrase, d.missing_from, a.title, g.articles FROM claim_details d JOIN articles a ON a.id = d.article_id "
+        "JOIN claim_groups g ON g.id = d.group_id WHERE d.story_id = :s", {"s": story})
+    families = [r for r in rows if "families" in r["phrase"]]
+    assert [(r["phrase"], bool(r["title"]), r["articles"]) for r in families] == [("with their families", True, 2)]
+    rt = seeds_store.rows("SELECT id FROM articles WHERE title IS NULL OR title = ''")
+    assert json.loads(families[0]["missing_from"]) == [rt[0]["id"]]
+    # Paraphrases between the two translations are not details: "Daesh" / "Islamic State",
+    # "US" / "United States", "Aerospace" / "Airspace" forces, "liberation of Fallujah".
+    assert not [r for r in rows if re.search(r"Islamic State|United States|Aerospace|Airspace|liberation", r["phrase"])]
+    assert len(rows) <= 3, [r["phrase"] for r in rows]
+
+
 def test_trace_seeds_shows_the_families_detail_as_wording_only_sputnik_uses(
         seeds_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The families detail is not a claim of its own (the xfail above), but the trace shows it:
-    in the shared passage claim, Sputnik's wording marks "families" as used by no other
-    article's wording, and the words both use are not marked."""
-    import json
-
+    """The trace shows the families detail twice: in the shared passage claim, Sputnik's wording
+    marks "families" as used by no other article's wording (the words both use are not marked),
+    and the detail line names the phrase and the article that does not say it."""
     from click.testing import CliRunner
 
     from newstrace.cli_common import console
@@ -104,6 +118,9 @@ def test_trace_seeds_shows_the_families_detail_as_wording_only_sputnik_uses(
     text = CliRunner().invoke(trace_cmd, ["--db", str(seeds_store.path), story, "--claims", "50"]).output
     assert re.search(r"\d+ claim\(s\) told by several articles, \d+ by one article only", text)
     assert "leave the city with their families" in text and "600 troops" in text
+    assert re.search(r"detail with their families: told by Washington and Riyadh .Plan to Move Daes…; not said by "
+                     r"\(untitled\) 000_53800d2f82c219fd\.txt",
+                     text), text
     # RT's file has no title line: it is named by its file, not by its id twice.
     assert "(untitled) 000_53800d2f82c219fd.txt" in text
 
