@@ -1,9 +1,10 @@
 """Precision and recall of claim grouping on real articles: 15 BASIL events, labelled by hand.
 
-    python bench/trace_grouping.py [--db PATH] [--labels PATH] [--dump PATH]
+    python bench/trace_grouping.py [--split dev|test] [--db PATH] [--labels PATH] [--dump PATH]
 
-The 15 events are the second half of BASIL's events in name order (triplet uuid), the first
-15 of them: the events ``bench/reuse_quality.py --split test`` starts with, and the ones of the
+The 15 **dev** events are the second half of BASIL's events in name order (triplet uuid), the
+first 15 of them (the 15 **test** events, ``--split test``, are the next 15, labelled in
+``bench/labels/basil_claim_pairs_test.tsv`` to check what the dev labels informed): the events ``bench/reuse_quality.py --split test`` starts with, and the ones of the
 spot check in BENCHMARKS.md ("Trace"). Their 45 articles are written as JSON Lines (paragraphs
 joined by blank lines, as in that spot check) into a temporary folder, ingested into a fresh
 store and analysed through the ``trace`` stage with the default configuration.
@@ -50,6 +51,7 @@ sys.path.insert(0, str(REPO))
 
 DATA = REPO.parent / "shared" / "data" / "basil"
 LABELS = REPO / "bench" / "labels" / "basil_claim_pairs.tsv"
+TEST_LABELS = REPO / "bench" / "labels" / "basil_claim_pairs_test.tsv"
 EVENTS = 15
 CANDIDATE_COSINE = 0.60
 SWEEP = (0.60, 0.65, 0.70, 0.72, 0.75, 0.80, 0.85)
@@ -146,7 +148,7 @@ def score(grouped: Iterable[Pair], labels: Mapping[Pair, str]) -> Score:
 
 
 # -- the corpus and the pipeline ---------------------------------------------------------------------
-def basil_events(limit: int = EVENTS) -> list[list[dict[str, Any]]]:
+def basil_events(limit: int = EVENTS, skip: int = 0) -> list[list[dict[str, Any]]]:
     """The chosen events' articles, in file-name order within an event (as bench/reuse_quality.py)."""
     events: dict[str, list[dict[str, Any]]] = {}
     for path in sorted((DATA / "articles").glob("*/*.json")):
@@ -156,7 +158,7 @@ def basil_events(limit: int = EVENTS) -> list[list[dict[str, Any]]]:
             {"stem": path.stem, "title": doc["title"], "outlet": doc["source"], "date": doc.get("date"),
              "text": "\n\n".join(p for p in paragraphs if p.strip())})
     keys = sorted(k for k, v in events.items() if len(v) == 3)
-    return [events[k] for k in keys[len(keys) // 2:][:limit]]
+    return [events[k] for k in keys[len(keys) // 2:][skip:skip + limit]]
 
 
 def write_jsonl(events: list[list[dict[str, Any]]], path: Path) -> None:
@@ -209,7 +211,7 @@ class StoryPairs:
     variants: dict[str, set[Pair]]
 
 
-def analyse(db: Path) -> tuple[list[StoryPairs], dict[str, Any]]:
+def analyse(db: Path, skip: int = 0) -> tuple[list[StoryPairs], dict[str, Any]]:
     from newstrace import trace, trace_stage
     from newstrace.config import Config
     from newstrace.ingest import ingest
@@ -220,7 +222,7 @@ def analyse(db: Path) -> tuple[list[StoryPairs], dict[str, Any]]:
     info: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         jsonl = Path(tmp) / "basil.jsonl"
-        write_jsonl(basil_events(), jsonl)
+        write_jsonl(basil_events(EVENTS, skip), jsonl)
         store = Store.open(db)
         try:
             started = time.perf_counter()
@@ -357,6 +359,8 @@ def story_bootstrap(stories: list[StoryPairs], labels: Mapping[Pair, str], draws
     recalls.sort()
 
     def cut(q: float) -> tuple[float, float]:
+        if not precisions:  # nothing labelled yet
+            return float("nan"), float("nan")
         k = min(len(precisions) - 1, int(q * len(precisions)))
         return precisions[k], recalls[k]
 
@@ -480,7 +484,10 @@ def report(stories: list[StoryPairs], labels: Mapping[Pair, str], reasons: Mappi
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", help="store to build (default: a temporary file); must not exist yet")
-    parser.add_argument("--labels", default=str(LABELS), help="labels file (default: %(default)s)")
+    parser.add_argument("--split", choices=("dev", "test"), default="dev",
+                        help=f"dev: the 15 events above (labels in {LABELS.name}); "
+                             f"test: the next 15 (labels in {TEST_LABELS.name})")
+    parser.add_argument("--labels", help="labels file (default: the split's)")
     parser.add_argument("--dump", help="write the candidate pairs with their texts here (JSON Lines; "
                                        "outside the repository)")
     args = parser.parse_args()
@@ -491,12 +498,12 @@ def main() -> None:
         db = Path(args.db) if args.db else Path(tmp) / "basil.db"
         if db.exists():
             raise SystemExit(f"{db} exists: give a new path, the measurement needs a fresh store")
-        stories, info = analyse(db)
-    print(f"{date.today().isoformat()}: {EVENTS} BASIL events, {info['ingest']} articles ingested, "
+        stories, info = analyse(db, skip=EVENTS if args.split == "test" else 0)
+    print(f"{date.today().isoformat()}: {EVENTS} BASIL events ({args.split}), {info['ingest']} articles ingested, "
           f"{len(stories)} stories traced, pipeline through trace in {info['seconds']} s")
     if args.dump:
         print(f"wrote {dump(stories, Path(args.dump))} candidate pairs with their texts to {args.dump}")
-    labels_path = Path(args.labels)
+    labels_path = Path(args.labels) if args.labels else (TEST_LABELS if args.split == "test" else LABELS)
     if labels_path.exists():
         report(stories, read_labels(labels_path), read_reasons(labels_path))
     else:

@@ -4,7 +4,8 @@ articles, with and without an ingest writing at the same time.
     python bench/web_load.py [--quick] [--articles N] [--seconds S] [--runs R]
 
 Builds (or reuses) bench/results/web_load_<N>_v<schema>.db: N small generated articles from 50 outlets
-over 2016, grouped 5 to a story, one reuse pair per story. Serves it with uvicorn in a
+over 2016, grouped 5 to a story, one reuse pair per story; runs on a fresh copy of it
+(..._run.db), so that every invocation starts from N articles. Serves it with uvicorn in a
 subprocess (`newstrace.web.server.serve`, as `newstrace serve` does), then runs 10 client
 threads (httpx) over a mix of pages and API calls for S seconds. Scenario "reads only" is the
 baseline; "reads + ingest" runs a second process inserting articles in batches of 200 the whole
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -190,6 +192,12 @@ def main() -> None:
         t0 = time.perf_counter()
         build_store(db, n)
         print(f"built {db.name}: {n} articles in {time.perf_counter() - t0:.0f} s", flush=True)
+    # The ingest scenario adds articles: every invocation starts from a fresh copy of the built
+    # store, so that each measures N articles at start (a reused store grew by every run).
+    built, db = db, db.with_name(db.stem + "_run.db")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(built, db)
     store = Store.open(db)
     rng = random.Random(1)
     article_ids = [r["id"] for r in store.rows("SELECT id FROM articles ORDER BY random() LIMIT 2000")]
@@ -198,6 +206,7 @@ def main() -> None:
     store.close()
     rng.shuffle(article_ids)
 
+    load_before = os.getloadavg()
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-c", f"from newstrace.web.server import serve; serve({str(db)!r}, port={port})"],
@@ -234,6 +243,9 @@ def main() -> None:
         server.wait(timeout=30)
     print(f"\nstore: {total_articles} articles at start; {CLIENTS} clients; {seconds:.0f} s per run; "
           f"median of {args.runs} runs; shared 2-core machine (cpu count {os.cpu_count()})")
+    # The machine is shared: the load average says how much else ran beside the benchmark.
+    print("load average (1, 5, 15 min) before: " + ", ".join(f"{x:.2f}" for x in load_before)
+          + "; after: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print("| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | 'database is locked' | articles ingested |")
     print("|---|---|---|---|---|---|---|---|")
     for scenario, m in summary.items():

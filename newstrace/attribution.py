@@ -26,6 +26,7 @@ from .attribution_sources import (
     canonical_outlet,
     classify_source,
     is_surname_of,
+    relative_antecedent,
 )
 from .config import Setting
 
@@ -547,6 +548,10 @@ def extract_attributions(text: str, nlp: Any = None, *, parsed: list[tuple[int, 
             if src_c is None and con_c is None:
                 continue
             info = classify_source(*_source_words(doc, raw.source)) if raw.source else SourceInfo("none", None, None, None, False)
+            antecedent = relative_antecedent(doc, raw.source) if raw.source else None
+            if antecedent is not None:
+                # "the agency, which cited ...": the antecedent's name and kind; the span stays "which".
+                info = classify_source(*_source_words(doc, antecedent))
             cited = None
             if raw.recipient is not None:
                 cited = canonical_outlet(doc[raw.recipient[0]:raw.recipient[1]].text)

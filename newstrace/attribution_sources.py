@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 #: Outlet aliases → canonical outlet name. Keys are compared lower-cased, with dashes,
 #: dots and a leading "the" removed (see ``outlet_key``).
@@ -100,6 +101,8 @@ ORG_HEADS = frozenset(
     "house senate congress parliament kremlin pentagon court".split()
 )
 PRONOUNS = frozenset("he she they him her them it i we you his its their".split())
+#: A source that is one of these ("the agency, which cited ...") stands for the noun before it.
+RELATIVE_PRONOUNS = frozenset({"which", "who", "whom", "that"})
 SOURCE_KINDS = ("anonymous", "named-official", "named-expert", "named-witness", "named-person",
                 "organisation", "outlet", "document", "none")
 
@@ -295,3 +298,21 @@ def is_surname_of(short: str, full: str) -> bool:
     s = short.strip().lower()
     parts = full.lower().split()
     return len(parts) > 1 and s == parts[-1]
+
+
+def relative_antecedent(doc: Any, rng: tuple[int, int]) -> tuple[int, int] | None:
+    """The token range of the noun phrase a relative-pronoun source stands for, else None.
+
+    In "the Nordmere News Agency, which cited an unnamed source", spaCy hangs the pronoun's
+    clause ("which cited ...") on its antecedent as ``relcl``: the antecedent is that clause's
+    head, with its left modifiers ("the Nordmere News Agency"). Only the name changes: the
+    attribution's source span stays the pronoun, as annotated corpora (PolNeAR) mark it.
+    """
+    start, end = rng
+    if end - start != 1 or doc[start].lower_ not in RELATIVE_PRONOUNS:
+        return None
+    clause = doc[start].head
+    if clause.dep_ != "relcl" or clause.head.pos_ not in ("NOUN", "PROPN"):
+        return None
+    noun = clause.head
+    return noun.left_edge.i, noun.i + 1

@@ -180,6 +180,47 @@ def _assert_inert(page: object, payload: str, name: str) -> None:
     assert injected == {"scripts": 0, "handlers": 0, "imgs": 0, "jsLinks": 0}, (name, injected)
 
 
+_TEXT_OVERFLOW = """() => {
+    const out = [];
+    for (const svg of document.querySelectorAll('svg.provenance, svg.timeline')) {
+        const vb = svg.viewBox.baseVal;
+        for (const t of svg.querySelectorAll('text')) {
+            const b = t.getBBox();
+            if (b.x < vb.x - 0.5 || b.x + b.width > vb.x + vb.width + 0.5) out.push(['canvas', t.textContent]);
+        }
+        for (const g of svg.querySelectorAll('g.node')) {
+            const r = g.querySelector('rect').getBBox();
+            for (const t of g.querySelectorAll('text')) {
+                const b = t.getBBox();
+                if (b.x < r.x || b.x + b.width > r.x + r.width) out.push(['box', t.textContent]);
+            }
+        }
+    }
+    return out;
+}"""
+
+
+def test_browser_graph_labels_fit_their_boxes(browser, tmp_path_factory) -> None:
+    """Long outlet and source names, as rendered by Chromium: no label passes its node's box or
+    the picture's edge, and the full name is in the node's tooltip."""
+    path, ids = _store(tmp_path_factory, None)
+    store = Store.open(path)
+    long_names = {"rt": "Nordmere News Agency International", "sputnik": "Maren Port Authority Bulletin"}
+    with store.transaction() as conn:
+        for key, name in long_names.items():
+            conn.exec_driver_sql("UPDATE articles SET outlet = ? WHERE id = ?", (name, ids[key]))
+    store.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with background_server(create_app(path)) as base:
+        page.goto(base + "/story/" + quote(ids["stories"][0], safe=""))
+        assert page.locator("svg.provenance g.node").count() == 6
+        assert page.evaluate(_TEXT_OVERFLOW) == []
+        tooltips = page.evaluate("[...document.querySelectorAll('svg.provenance g.node > title')].map(t => t.textContent)")
+        for name in long_names.values():
+            assert any(t.startswith(name + ": ") for t in tooltips), (name, tooltips)
+        assert "source: a military-diplomatic source" in tooltips
+
+
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> Iterator[str]:
     from newstrace.demo import run_demo
@@ -202,6 +243,7 @@ def test_browser_demo_corpus_story_shows_every_section(browser, demo_site: str, 
                                    "terminal closure - source").first.click()
     page.wait_for_url("**/story/*")
     assert page.locator("svg.provenance g.node").count() >= 12  # 12 articles, plus cited outlets and sources
+    assert page.evaluate(_TEXT_OVERFLOW) == []
     assert page.locator("svg.timeline circle.pub").count() >= 10
     dangerous = page.locator("tr.mutation.dangerous")
     assert dangerous.count() >= 3

@@ -103,3 +103,34 @@ def test_web_api_empty_section_after_the_stage_ran_is_available(store: Store) ->
     data = TestClient(create_app(store.path)).get(f"/api/articles/{aid}").json()
     assert data["pairs"] == {"available": True, "note": None, "rows": []}
     assert data["claims"]["available"] is False
+
+
+def test_web_api_story_folds_cited_outlet_spellings_and_counts_unresolved_pronouns(sample, store: Store) -> None:
+    """The API gives what the page shows: one name per cited outlet, and the pronoun sources that
+    were left out of ``sources`` with how often."""
+    client, ids = sample
+    with store.transaction() as conn:
+        conn.exec_driver_sql("INSERT INTO citations(article_id, cited_outlet) VALUES (?, 'the RIA-Novosti')",
+                             (ids["stripped"],))
+        conn.exec_driver_sql(
+            "INSERT INTO attributions(article_id, sentence_idx, cue_start, cue_end, quote, source_text, source_kind, "
+            "cue_text) VALUES (?, 0, 0, 4, 'indirect', 'Which', 'none', 'cited')", (ids["rt"],))
+    data = client.get("/api/stories/" + quote(ids["stories"][0], safe="")).json()
+    cited = {(r["citing_outlet"], r["cited_outlet"]): r["articles"] for r in data["citations"]["rows"]}
+    assert cited[("stripper.example", "RIA Novosti")] == 1
+    assert all(name == "RIA Novosti" for _, name in cited)
+    assert data["unresolved_sources"] == {"which": 1}
+    assert "which" not in {(r["source_text"] or "").lower() for r in data["sources"]["rows"]}
+
+
+def test_web_api_story_search_counts_its_matches_on_every_page(sample) -> None:
+    """A title search counts its matches in the page's own scan; a page past the last still
+    knows the total."""
+    client, _ = sample
+    first = client.get("/api/stories", params={"q": "havice", "per_page": "1"}).json()
+    assert first["total"] == 1 and len(first["stories"]) == 1 and "total_matching" not in first["stories"][0]
+    both = client.get("/api/stories", params={"q": "i", "per_page": "1", "page": "2"}).json()
+    assert both["total"] == 2 and len(both["stories"]) == 1
+    past = client.get("/api/stories", params={"q": "i", "per_page": "1", "page": "5"}).json()
+    assert past["total"] == 2 and past["stories"] == []
+    assert client.get("/api/stories", params={"q": "no such words"}).json()["total"] == 0

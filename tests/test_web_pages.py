@@ -59,6 +59,12 @@ def test_web_story_page_shows_every_section(sample) -> None:
     assert "not analysed yet" not in page
     # Claims in two parts, as in `newstrace trace`: told by several articles, then by one.
     assert "Told by several articles" in page and "told by several articles," in page
+    # A detail inside the shared claim: the phrase, who tells it (linked) and who does not.
+    detail = page[page.index('<ul class="details">'):][:1200]
+    assert "<q>with their families</q>: told by" in detail
+    told, missing = detail.split("not said by", 1)
+    assert '<a class="outlet" href="/outlet/sputniknews.com">sputniknews.com</a>' in told
+    assert "/outlet/rt.com" in missing.split("</li>")[0]
 
 
 def test_web_pair_page_marks_passages_on_both_sides(sample) -> None:
@@ -266,3 +272,175 @@ def test_web_articles_without_an_outlet_are_told_apart(sample, store: Store) -> 
     mutations = mutations[:mutations.index("</table>")]
     assert f'href="/article/{ids["rt"]}">article {ids["rt"][:8]}</a>' in mutations
     assert f"article {ids['stripped'][:8]}" in mutations and "(no outlet)" not in mutations
+
+
+def _story_page(client: TestClient, ids: dict) -> str:
+    return client.get("/story/" + quote(ids["stories"][0], safe="")).text
+
+
+def _between(page: str, start: str, end: str) -> str:
+    part = page[page.index(start):]
+    return part[:part.index(end)]
+
+
+def test_web_story_members_and_citations_name_outlet_less_articles(sample, store: Store) -> None:
+    """An article from a plain-text file has no outlet: the members table, the timeline and who
+    cites whom name it by its short id, linked; several such articles in one row are counted,
+    not shown as one outlet called "(no outlet)"."""
+    client, ids = sample
+    rt, copy = ids["rt"], ids["copy"]
+    with store.transaction() as conn:
+        conn.exec_driver_sql("UPDATE articles SET outlet = NULL WHERE id IN (?, ?)", (rt, copy))
+    page = _story_page(client, ids)
+    members = _between(page, 'class="members"', "</table>")
+    assert f'href="/article/{rt}">article {rt[:8]}</a>' in members
+    assert f'href="/article/{copy}">article {copy[:8]}</a>' in members
+    assert "(no outlet)" not in members
+    timeline = _between(page, 'class="timeline"', "</svg>")
+    assert f"article {rt[:8]}" in timeline and f"article {copy[:8]}" in timeline and "no outlet" not in timeline
+    cites = _between(page, 'class="citations"', "</ul>")
+    assert "2 articles without an outlet</span> cite " in cites and "(no outlet)" not in cites
+    assert "sputniknews.com</a> cites " in cites
+    cited_only = client.get("/outlet/RIA Novosti").text
+    citing = _between(cited_only, 'class="cited-by"', "</table>")
+    assert "2 articles without an outlet" in citing and "(no outlet)" not in citing
+
+
+def test_web_outlet_page_names_an_outlet_less_article_it_copies(sample, store: Store) -> None:
+    client, ids = sample
+    with store.transaction() as conn:
+        conn.exec_driver_sql("UPDATE articles SET outlet = NULL WHERE id = ?", (ids["stripped"],))
+    copied_by = _between(client.get("/outlet/rt.com").text, "Who copies it", "</table>")
+    assert f'article {ids["stripped"][:8]}</a>' in copied_by and "unknown outlet" not in copied_by
+    cited_only = _between(client.get("/outlet/RIA Novosti").text, 'class="cited-by"', "</table>")
+    single = client.get(f"/article/{ids['rt']}").text
+    assert "rt.com" in cited_only and "(no outlet)" not in single[single.index("Reuse with"):]
+
+
+def test_web_untitled_articles_are_labelled_as_in_the_cli(sample, store: Store, tmp_path: Path) -> None:
+    """An untitled article is called what the CLI calls it (provenance.article_label): its file's
+    name, else its opening words; never a bare "(untitled)"."""
+    from newstrace.provenance import article_label
+    from newstrace.report import write_report
+
+    client, ids = sample
+    rt, copy = ids["rt"], ids["copy"]
+    with store.transaction() as conn:
+        conn.exec_driver_sql("UPDATE articles SET title = '', source = '/data/feeds/mosul-rt.txt' WHERE id = ?", (rt,))
+        conn.exec_driver_sql("UPDATE articles SET title = '', source = NULL WHERE id = ?", (copy,))
+    row = store.rows("SELECT id, title, source, substr(text, 1, 120) AS opening FROM articles WHERE id = :a",
+                     {"a": copy})[0]
+    opening_label = article_label(row)
+    assert opening_label.startswith("(untitled) ") and len(opening_label) > len("(untitled) ") + 10
+    story = _story_page(client, ids)
+    members = _between(story, 'class="members"', "</table>")
+    assert "(untitled) mosul-rt.txt" in members and opening_label in members
+    assert "(untitled) mosul-rt.txt" in _between(story, "Earliest article", "</dd>")
+    assert "(untitled) mosul-rt.txt" in _between(story, 'class="provenance"', "</svg>")
+    pages = [story, client.get(f"/article/{rt}").text, client.get(f"/pair/{rt}/{copy}").text,
+             client.get("/articles").text, client.get(f"/article/{ids['stripped']}").text,
+             client.get("/outlet/rt.com").text]
+    assert "(untitled) mosul-rt.txt</h1>" in pages[1]
+    for page in pages:
+        assert "(untitled)<" not in page and "(untitled)\"" not in page
+    assert "(untitled) mosul-rt.txt" in pages[2] and opening_label in pages[2]
+    report = write_report(store, tmp_path / "r.html").read_text("utf-8")
+    assert "(untitled) mosul-rt.txt" in report and "(untitled)<" not in report
+
+
+def test_web_cited_outlet_spellings_are_one_outlet(sample, store: Store) -> None:
+    """'The Maren Herald' (as an article cites it) and 'Maren Herald' (the articles' outlet) are one
+    outlet: one name in who cites whom and the origin, one graph node, one outlet page."""
+    client, ids = sample
+    story = ids["stories"][0]
+    with store.transaction() as conn:
+        conn.exec_driver_sql("UPDATE articles SET outlet = 'Maren Herald' WHERE id = ?", (ids["stripped"],))
+        conn.exec_driver_sql("INSERT INTO citations(article_id, cited_outlet) VALUES (?, 'The Maren Herald'), "
+                             "(?, 'Maren Herald'), (?, 'RIA-Novosti')", (ids["sputnik"], ids["rt"], ids["stripped"]))
+        for src, dst in ((ids["sputnik"], "The Maren Herald"), (ids["rt"], "Maren Herald")):
+            conn.exec_driver_sql(
+                "INSERT INTO provenance_edges(story_id, src_kind, src, dst_kind, dst, relation, directed, weight, "
+                "evidence) VALUES (?, 'article', ?, 'outlet', ?, 'cites', 1, 1.0, '{}')", (story, src, dst))
+        conn.exec_driver_sql("UPDATE story_origins SET via_outlet = 'The Maren Herald' WHERE story_id = ?", (story,))
+        conn.exec_driver_sql(
+            "INSERT INTO attributions(article_id, sentence_idx, cue_start, cue_end, quote, source_text, source_kind, "
+            "cue_text, cited_outlet) VALUES (?, 0, 0, 4, 'indirect', 'The Maren Herald', 'outlet', 'reported', "
+            "'The Maren Herald')", (ids["copy"],))
+    page = _story_page(client, ids)
+    assert "The Maren Herald" not in page
+    assert "<td>Maren Herald</td>" in _between(page, 'class="sources"', "</table>")
+    cites = _between(page, 'class="citations"', "</ul>")
+    assert cites.count('cites <a class="outlet" href="/outlet/Maren%20Herald"') == 2  # by rt.com and sputniknews.com
+    assert "RIA-Novosti" not in cites
+    assert 'via <a class="outlet" href="/outlet/Maren%20Herald">' in page
+    graph = _between(page, 'class="provenance"', "</svg>")
+    assert graph.count("<title>outlet: Maren Herald</title>") == 1
+    assert graph.count("<title>outlet: RIA Novosti</title>") == 1
+    same = client.get("/outlet/The Maren Herald")
+    assert same.status_code == 200 and '<h1 class="outlet-title">Maren Herald</h1>' in same.text
+    ria = client.get("/outlet/RIA-Novosti").text
+    assert '<h1 class="outlet-title">RIA Novosti</h1>' in ria and "4 articles cite it" in ria
+    assert "RIA-Novosti" not in client.get(f"/article/{ids['stripped']}").text
+
+
+def test_web_story_sources_leave_out_unresolved_relative_pronouns(sample, store: Store) -> None:
+    """'the report, which said': an unresolved "which" is no source; it is counted, not listed."""
+    client, ids = sample
+    with store.transaction() as conn:
+        for article in (ids["rt"], ids["sputnik"]):
+            conn.exec_driver_sql(
+                "INSERT INTO attributions(article_id, sentence_idx, cue_start, cue_end, quote, source_text, "
+                "source_kind, cue_text) VALUES (?, 0, 0, 4, 'indirect', 'which', 'none', 'cited')", (article,))
+        # Resolved by the attribution stage (its antecedent as source_name): shown by that name.
+        conn.exec_driver_sql(
+            "INSERT INTO attributions(article_id, sentence_idx, cue_start, cue_end, quote, source_text, "
+            "source_kind, cue_text, source_name) VALUES (?, 0, 0, 4, 'indirect', 'which', 'outlet', 'cited', "
+            "'Nordmere News Agency')", (ids["copy"],))
+    page = _story_page(client, ids)
+    sources = _between(page, 'class="sources"', "</table>")
+    assert "<td>which</td>" not in sources and "a military-diplomatic source" in sources
+    assert "<td>Nordmere News Agency</td>" in sources
+    assert "Not listed: 2 × “which”" in page
+
+
+def test_web_graph_labels_fit_their_boxes_and_keep_the_full_name() -> None:
+    """Node labels are measured and shortened to their box (the full name in the tooltip); the
+    text stays escaped."""
+    from xml.etree import ElementTree
+
+    from newstrace.web.svg import NODE_PAD, SUB_PX, TITLE_PX, provenance_svg, text_width, timeline_svg
+
+    long_outlet = "Nordmere News Agency International Wire <b>&"
+    articles = [{"id": "a" * 16, "outlet": long_outlet, "title": "t", "published_at": "2024-03-11T07:15:00+00:00"},
+                {"id": "b" * 16, "outlet": "WWWWWWWWWWWWWWWWWWWW", "title": "t2",
+                 "published_at": "2024-03-12T07:15:00+00:00"},
+                {"id": "c" * 16, "outlet": None, "title": "An untitled-looking very long headline about Mosul",
+                 "published_at": None}]
+    source = "a source in the Maren Port Authority who spoke on condition of anonymity"
+    provenance = [{"src_kind": "article", "src": "a" * 16, "dst_kind": "source", "dst": source, "relation": "cites",
+                   "directed": 1, "evidence": "{}"}]
+    ns = "{http://www.w3.org/2000/svg}"
+    graph = ElementTree.fromstring(str(provenance_svg(articles, provenance=provenance, link=lambda k, i: None)))
+    view_w = float(graph.get("viewBox", "").split()[2])
+    fonts = {"node-title": TITLE_PX, "node-sub": SUB_PX, "layer-label": SUB_PX}
+    nodes = graph.findall(f"{ns}g")
+    assert len(nodes) == 4
+    for g in nodes:
+        rect = g.find(f"{ns}rect")
+        assert rect is not None
+        right = float(rect.get("x", 0)) + float(rect.get("width", 0)) - NODE_PAD
+        for t in g.findall(f"{ns}text"):
+            assert float(t.get("x", 0)) + text_width(t.text or "", fonts[t.get("class", "")]) <= right, t.text
+    for t in graph.iter(f"{ns}text"):
+        assert float(t.get("x", 0)) + text_width(t.text or "", fonts[t.get("class", "")]) <= view_w, t.text
+    tooltips = [t.text for t in graph.iter(f"{ns}title")]
+    assert f"{long_outlet}: t (2024-03-11 07:15)" in tooltips and f"source: {source}" in tooltips
+    titles = [t.text or "" for t in graph.iter(f"{ns}text") if t.get("class") == "node-title"]
+    assert any(x.startswith("Nordmere News") and x.endswith("…") for x in titles)
+
+    timeline = ElementTree.fromstring(str(timeline_svg(articles, link=lambda k, i: None)))
+    for t in timeline.iter(f"{ns}text"):
+        if t.get("text-anchor") == "end" and t.get("class") == "outlet":
+            shown = "".join(t.itertext()).replace(t.findtext(f"{ns}title") or "", "", 1)
+            assert float(t.get("x", 0)) - text_width(shown, 12) >= 0, shown
+    assert long_outlet in [t.text for t in timeline.iter(f"{ns}title")]

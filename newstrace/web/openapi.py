@@ -89,6 +89,10 @@ def openapi_document() -> dict[str, Any]:
                 _ok("Story", _obj(["story", "articles"], story=_ROW, articles=_ROWS, pairs=_SECTION,
                                   origin=_SECTION, provenance=_SECTION, claim_groups=_SECTION,
                                   mutations=_SECTION, claims=_SECTION, sources=_SECTION,
+                                  unresolved_sources={"type": "object", "additionalProperties": _INT,
+                                                      "description": "Pronoun sources left out of `sources` "
+                                                                     "because the attribution stage did not "
+                                                                     "resolve them: times per pronoun."},
                                   citations=_SECTION, factchecks=_SECTION)),
                 not_found=True),
             "/api/articles": _get(

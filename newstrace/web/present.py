@@ -19,6 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import svg
+from .names import label
 
 _WORD = re.compile(r"\S+|\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -156,4 +157,5 @@ def environment() -> jinja2.Environment:
     env.globals["provenance_svg"] = svg.provenance_svg
     env.globals["timeline_svg"] = svg.timeline_svg
     env.globals["Markup"] = Markup
+    env.globals["article_label"] = label
     return env

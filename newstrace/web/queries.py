@@ -25,8 +25,17 @@ from typing import Any
 
 from ..errors import InputError
 from ..pipeline import table_stages
-from ..provenance import describe_mutation, mark_only_here
+from ..provenance import describe_mutation, group_detail_rows, mark_only_here
 from ..store import escape_like
+from .names import (
+    UNRESOLVED_PRONOUNS,
+    OutletNames,
+    label,
+    merge_outlet_nodes,
+    name_key,
+    opening_sql,
+    split_pronoun_sources,
+)
 
 NOT_ANALYSED = "not analysed yet (run `newstrace analyze`)"
 #: Tables filled by an import, not by a stage: empty means nothing was imported.
@@ -56,6 +65,14 @@ STRIPPED_ATTRIBUTION = "attribution-removed"
 #: The stage that writes each table. An empty table whose stage has no recorded run means
 #: "not analysed yet"; once the stage ran, an empty result means it found nothing.
 STAGE_OF_TABLE = table_stages()
+
+#: SQL function (registered on each read connection) giving a cited outlet's shown name.
+SHOWN_OUTLET_SQL = "newstrace_outlet"
+#: Columns naming an untitled article the way the CLI does (``names.label``).
+LABEL_COLUMNS = f"a.source, {opening_sql('a')} AS opening"
+
+#: The pronouns a resolved attribution names by its ``source_name`` (constant words, no input).
+PRONOUNS_SQL = ", ".join(f"'{w}'" for w in sorted(UNRESOLVED_PRONOUNS))
 
 STORY_SORTS = ("size", "spread", "recent", "first")
 ARTICLE_SORTS = ("recent", "oldest", "outlet")
@@ -237,6 +254,25 @@ class Reader:
         return list(self._aggregate("outlet_names", lambda: [r["outlet"] for r in self.rows(
             "SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL ORDER BY outlet")]))
 
+    def outlet_naming(self) -> OutletNames:
+        """Outlet spellings folded to one shown name (see ``names``), cached like the counts."""
+        return self._aggregate("outlet_naming", self._outlet_naming)  # type: ignore[no-any-return]
+
+    def _outlet_naming(self) -> OutletNames:
+        cited = (self.rows("SELECT cited_outlet, COUNT(*) AS n FROM citations GROUP BY cited_outlet")
+                 if self.has(*CITATION_TABLES) else [])
+        return OutletNames(self.outlet_names(), [(r["cited_outlet"], r["n"]) for r in cited if r["cited_outlet"]])
+
+    def shown_outlet(self, name: str | None) -> str | None:
+        return self.outlet_naming().shown(name) if name else name
+
+    def _shown_outlet_sql(self) -> str:
+        """Register (once per connection) the SQL function that groups outlet spellings."""
+        if not getattr(self, "_shown_registered", False):
+            self.conn.create_function(SHOWN_OUTLET_SQL, 1, self.shown_outlet, deterministic=True)
+            self._shown_registered = True
+        return SHOWN_OUTLET_SQL
+
     def outlets(self) -> list[dict[str, Any]]:
         return list(self._aggregate("outlets", lambda: self.rows(
             "SELECT outlet, COUNT(*) AS articles, MIN(published_at) AS first_published, "
@@ -264,8 +300,8 @@ class Reader:
         clause = " AND ".join(where)
         total = int(self.scalar(f"SELECT COUNT(*) FROM articles WHERE {clause}", params) or 0)
         found = self.rows(
-            f"SELECT id, title, outlet, author, published_at, url, LENGTH(text) AS chars "
-            f"FROM articles WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+            f"SELECT a.id, a.title, a.outlet, a.author, a.published_at, a.url, LENGTH(a.text) AS chars, "
+            f"{LABEL_COLUMNS} FROM articles a WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, f.per_page, f.offset])
         return found, total
 
@@ -300,11 +336,22 @@ class Reader:
             "(SELECT COUNT(DISTINCT a.outlet) FROM story_articles sa JOIN articles a "
             "ON a.id = sa.article_id WHERE sa.story_id = s.id)")
         try:
-            total = int(self.scalar(f"SELECT COUNT(*) FROM stories s WHERE {clause}", params) or 0)
+            # With a title search, the total rides on the page's own scan (a window count): the
+            # search reads every story's articles, and a separate COUNT(*) read them all again.
+            # Without one, COUNT(*) is cheap and the window count would cost the page a full sort.
+            window = ", COUNT(*) OVER () AS total_matching" if f.q else ""
             found = self.rows(
-                f"SELECT s.id, s.title, s.size, s.first_seen, s.last_seen, {spread} AS spread "
+                f"SELECT s.id, s.title, s.size, s.first_seen, s.last_seen, {spread} AS spread{window} "
                 f"FROM stories s WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*params, f.per_page, f.offset])
+            if found and window:
+                total = int(found[0]["total_matching"])
+                for row in found:
+                    del row["total_matching"]
+            elif window and not f.offset:
+                total = 0
+            else:  # no search, or a page past the last (it has no row to carry the total)
+                total = int(self.scalar(f"SELECT COUNT(*) FROM stories s WHERE {clause}", params) or 0)
         except sqlite3.OperationalError as exc:
             if "no such column" in str(exc):
                 return Section(note=f"cannot be shown: the stories table differs from what this "
@@ -325,8 +372,8 @@ class Reader:
             return None
         urls = self.rows("SELECT url, canonical_url FROM article_urls WHERE article_id = ? ORDER BY url",
                          (article_id,))
-        parts = self.rows("SELECT id, title, segment_index FROM articles WHERE parent_id = ? "
-                          "ORDER BY segment_index", (article_id,))
+        parts = self.rows(f"SELECT a.id, a.title, a.segment_index, {LABEL_COLUMNS} FROM articles a "
+                          "WHERE a.parent_id = ? ORDER BY a.segment_index", (article_id,))
         return {
             "article": art,
             "urls": urls,
@@ -340,8 +387,8 @@ class Reader:
             "attributions": self.section(ATTRIBUTION_TABLES,
                 "SELECT * FROM attributions WHERE article_id = ?", (article_id,)),
             "citations": self.section(CITATION_TABLES,
-                "SELECT cited_outlet, COUNT(*) AS times FROM citations WHERE article_id = ? "
-                "GROUP BY cited_outlet ORDER BY times DESC", (article_id,)),
+                f"SELECT {self._shown_outlet_sql()}(cited_outlet) AS cited_outlet, COUNT(*) AS times "
+                "FROM citations WHERE article_id = ? GROUP BY 1 ORDER BY times DESC", (article_id,)),
             "factchecks": self.article_factchecks(article_id),
         }
 
@@ -357,12 +404,18 @@ class Reader:
                  f"SELECT * FROM related_pairs WHERE b_id IN ({marks})")
         sec = self.section(RELATED_PAIR_TABLES,
             "SELECT p.*, a.outlet AS a_outlet, a.title AS a_title, a.published_at AS a_published, "
+            f"a.source AS a_source, {opening_sql('a')} AS a_opening, b.source AS b_source, "
+            f"{opening_sql('b')} AS b_opening, "
             f"b.outlet AS b_outlet, b.title AS b_title, b.published_at AS b_published FROM ({inner}) p "
             "JOIN articles a ON a.id = p.a_id JOIN articles b ON b.id = p.b_id "
             "ORDER BY CASE p.relation WHEN 'copy' THEN 0 WHEN 'partial' THEN 1 WHEN 'rewrite' THEN 2 "
             "ELSE 3 END, p.a_id, p.b_id LIMIT 500", (*ids, *ids))
         for row in sec.rows:
             row["source_id"] = pair_source(row)
+            for side in ("a", "b"):
+                row[f"{side}_label"] = label({"id": row[f"{side}_id"], "title": row[f"{side}_title"],
+                                              "source": row.pop(f"{side}_source"),
+                                              "opening": row.pop(f"{side}_opening")})
         return sec
 
     # -- one story -------------------------------------------------------------------------
@@ -385,44 +438,68 @@ class Reader:
             return None
         story_id = str(story["id"])
         members = self.rows(
-            "SELECT a.id, a.title, a.outlet, a.author, a.published_at, a.url FROM story_articles sa "
+            f"SELECT a.id, a.title, a.outlet, a.author, a.published_at, a.url, {LABEL_COLUMNS} FROM story_articles sa "
             "JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = ? "
             "ORDER BY a.published_at IS NULL, a.published_at, a.id", (story_id,))
         ids = [m["id"] for m in members]
         ids_json = json.dumps(ids)
         story["spread"] = len({m["outlet"] for m in members if m["outlet"]})
+        origin = self.section(ORIGIN_TABLES,
+            "SELECT o.*, a.outlet AS earliest_outlet, a.title AS earliest_title, a.source AS earliest_source, "
+            f"{opening_sql('a')} AS earliest_opening, a.published_at AS earliest_published FROM story_origins o "
+            "LEFT JOIN articles a ON a.id = o.earliest_article_id WHERE o.story_id = ?", (story_id,))
+        for o in origin.rows:
+            o["via_outlet"] = self.shown_outlet(o.get("via_outlet"))
+            if o.get("cited_origin_kind") == "outlet":
+                o["cited_origin"] = self.shown_outlet(o.get("cited_origin"))
+        provenance = self.section(PROVENANCE_TABLES,
+            "SELECT * FROM provenance_edges WHERE story_id = ? ORDER BY relation, src, dst", (story_id,))
+        provenance.rows[:] = merge_outlet_nodes(provenance.rows, self.outlet_naming().shown)
+        sources = self.section(ATTRIBUTION_TABLES,
+            # A back-reference ("he said") or a relative pronoun ("the agency, which cited") counts as
+            # the source it resolves to, not as "he" or "which".
+            "SELECT source_text, source_kind, COUNT(*) AS times, COUNT(DISTINCT outlet) AS outlets, "
+            "GROUP_CONCAT(DISTINCT cue_text) AS cues FROM (SELECT CASE WHEN t.source_name IS NOT NULL AND "
+            f"(t.resolved_from_attribution_id IS NOT NULL OR LOWER(TRIM(t.source_text)) IN ({PRONOUNS_SQL})) "
+            # An outlet quoted as a source is named as everywhere else ("the Maren Herald" and
+            # "The Maren Herald" are the outlet Maren Herald).
+            "THEN t.source_name WHEN t.source_kind = 'outlet' AND t.cited_outlet IS NOT NULL "
+            f"THEN {self._shown_outlet_sql()}(t.cited_outlet) ELSE t.source_text END AS source_text, "
+            "t.source_kind, t.cue_text, a.outlet FROM attributions t JOIN articles a ON a.id = t.article_id "
+            "WHERE t.article_id IN (SELECT value FROM json_each(?))) "
+            "GROUP BY LOWER(source_text), source_kind ORDER BY times DESC LIMIT 200", (ids_json,))
+        # An unresolved "which" or "he" names nobody: counted, not listed as a source.
+        sources.rows[:], unresolved = split_pronoun_sources(sources.rows)
         return {
             "story": story,
             "articles": members,
             "pairs": self._pairs_of(ids, within=True),
-            "origin": self.section(ORIGIN_TABLES,
-                "SELECT o.*, a.outlet AS earliest_outlet, a.title AS earliest_title, "
-                "a.published_at AS earliest_published FROM story_origins o "
-                "LEFT JOIN articles a ON a.id = o.earliest_article_id WHERE o.story_id = ?", (story_id,)),
-            "provenance": self.section(PROVENANCE_TABLES,
-                "SELECT * FROM provenance_edges WHERE story_id = ? ORDER BY relation, src, dst", (story_id,)),
+            "origin": origin,
+            "provenance": provenance,
             "claim_groups": self._claim_groups(story_id),
             "mutations": self.mutations(story_id),
             "claims": self.section(CLAIM_TABLES,
                 "SELECT c.*, a.outlet, a.published_at FROM claims c JOIN articles a ON a.id = c.article_id "
                 "WHERE c.article_id IN (SELECT value FROM json_each(?)) "
                 "ORDER BY a.published_at IS NULL, a.published_at, c.article_id, c.start LIMIT 1000", (ids_json,)),
-            "sources": self.section(ATTRIBUTION_TABLES,
-                # A back-reference ("he said") counts as the source it resolves to, not as "he".
-                "SELECT source_text, source_kind, COUNT(*) AS times, COUNT(DISTINCT outlet) AS outlets, "
-                "GROUP_CONCAT(DISTINCT cue_text) AS cues FROM (SELECT CASE WHEN t.resolved_from_attribution_id "
-                "IS NOT NULL AND t.source_name IS NOT NULL THEN t.source_name ELSE t.source_text END AS source_text, "
-                "t.source_kind, t.cue_text, a.outlet FROM attributions t JOIN articles a ON a.id = t.article_id "
-                "WHERE t.article_id IN (SELECT value FROM json_each(?))) "
-                "GROUP BY LOWER(source_text), source_kind ORDER BY times DESC LIMIT 200", (ids_json,)),
-            "citations": self.section(CITATION_TABLES,
-                "SELECT a.outlet AS citing_outlet, c.cited_outlet, COUNT(*) AS times FROM citations c "
-                "JOIN articles a ON a.id = c.article_id WHERE c.article_id IN (SELECT value FROM json_each(?)) "
-                # An outlet quoting its own reporting ("APB cites APB") is not a citation of another.
-                "AND LOWER(COALESCE(a.outlet, '')) <> LOWER(c.cited_outlet) "
-                "GROUP BY a.outlet, c.cited_outlet ORDER BY times DESC", (ids_json,)),
+            "sources": sources,
+            "unresolved_sources": unresolved,
+            "citations": self._story_citations(ids_json),
             "factchecks": self.story_factchecks(story_id),
         }
+
+    def _story_citations(self, ids_json: str) -> Section:
+        """Who cites whom: one row per citing outlet and cited outlet (spellings folded). The
+        articles without an outlet share a row, with their count and, when one, its id."""
+        sec = self.section(CITATION_TABLES,
+            f"SELECT a.outlet AS citing_outlet, {self._shown_outlet_sql()}(c.cited_outlet) AS cited_outlet, "
+            "COUNT(*) AS times, COUNT(DISTINCT c.article_id) AS articles, MIN(c.article_id) AS article_id "
+            "FROM citations c JOIN articles a ON a.id = c.article_id "
+            "WHERE c.article_id IN (SELECT value FROM json_each(?)) "
+            "GROUP BY a.outlet, 2 ORDER BY times DESC, a.outlet IS NULL, a.outlet, 2", (ids_json,))
+        # An outlet quoting its own reporting ("APB cites APB") is not a citation of another.
+        sec.rows[:] = [r for r in sec.rows if name_key(r["citing_outlet"]) != name_key(r["cited_outlet"])]
+        return sec
 
     def _claim_groups(self, story_id: str) -> Section:
         groups = self.section(GROUP_TABLES,
@@ -439,8 +516,13 @@ class Reader:
         by_group: dict[str, list[dict[str, Any]]] = {}
         for v in variants.rows:
             by_group.setdefault(v["group_id"], []).append(v)
+        found = self.section(("claim_details",), "SELECT * FROM claim_details WHERE story_id = ? ORDER BY group_id, start",
+                             (story_id,))
+        outlets = {v["article_id"]: v["outlet"] for v in variants.rows}
+        details = group_detail_rows(found.rows, {a: a[:8] for a in outlets}, outlets)
         for g in groups.rows:
             g["variant_rows"] = by_group.get(g["id"], [])
+            g["details"] = details.get(g["id"], [])
             mark_only_here(g["variant_rows"])
         return groups
 
@@ -553,13 +635,16 @@ class Reader:
 
     # -- one outlet ------------------------------------------------------------------------
     def outlet(self, name: str) -> dict[str, Any] | None:
+        # "The Maren Herald" cited and "Maren Herald" publishing are one outlet, with one page.
+        name = self.outlet_naming().shown(name)
         summary = self.one(
             "SELECT COUNT(*) AS articles, MIN(published_at) AS first_published, "
             "MAX(published_at) AS last_published FROM articles WHERE status = 'live' AND outlet = ?", (name,))
         if not summary or not summary["articles"]:
             return self._cited_only_outlet(name)
-        recent = self.rows("SELECT id, title, published_at FROM articles WHERE status = 'live' AND outlet = ? "
-                           "ORDER BY published_at IS NULL, published_at DESC LIMIT 50", (name,))
+        recent = self.rows(f"SELECT a.id, a.title, a.published_at, {LABEL_COLUMNS} FROM articles a "
+                           "WHERE a.status = 'live' AND a.outlet = ? "
+                           "ORDER BY a.published_at IS NULL, a.published_at DESC LIMIT 50", (name,))
         copies = self._reuse_between(name)
         stripped = self.mutations(to_outlet=name)
         strip_rows = [m for m in stripped.rows if m.get("type") == STRIPPED_ATTRIBUTION]
@@ -573,9 +658,9 @@ class Reader:
             "undirected": copies["undirected"],
             "mutations": stripped, "stripped": strip_rows, "claims_total": claims_total,
             "cites": self.section(CITATION_TABLES,
-                "SELECT c.cited_outlet, COUNT(*) AS times, COUNT(DISTINCT c.article_id) AS articles "
-                "FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.outlet = ? "
-                "GROUP BY c.cited_outlet ORDER BY times DESC LIMIT 100", (name,)),
+                f"SELECT {self._shown_outlet_sql()}(c.cited_outlet) AS cited_outlet, COUNT(*) AS times, "
+                "COUNT(DISTINCT c.article_id) AS articles FROM citations c JOIN articles a ON a.id = c.article_id "
+                "WHERE a.outlet = ? GROUP BY 1 ORDER BY times DESC LIMIT 100", (name,)),
         }
 
     def _cited_only_outlet(self, name: str) -> dict[str, Any] | None:
@@ -583,10 +668,12 @@ class Reader:
         in the store: who cites it, and how often; None when nobody does either."""
         if not self.has(*CITATION_TABLES):
             return None
+        spellings = self.outlet_naming().spellings(name)
         citing = self.rows(
-            "SELECT a.outlet AS citing_outlet, COUNT(*) AS times, COUNT(DISTINCT c.article_id) AS articles "
-            "FROM citations c JOIN articles a ON a.id = c.article_id WHERE c.cited_outlet = ? AND a.status = 'live' "
-            "GROUP BY a.outlet ORDER BY articles DESC, a.outlet LIMIT 200", (name,))
+            "SELECT a.outlet AS citing_outlet, COUNT(*) AS times, COUNT(DISTINCT c.article_id) AS articles, "
+            "MIN(c.article_id) AS article_id FROM citations c JOIN articles a ON a.id = c.article_id "
+            f"WHERE c.cited_outlet IN ({','.join('?' * len(spellings))}) AND a.status = 'live' "
+            "GROUP BY a.outlet ORDER BY articles DESC, a.outlet LIMIT 200", spellings)
         if not citing:
             return None
         return {"name": name, "cited_only": True, "citing": citing,
@@ -595,20 +682,26 @@ class Reader:
     def _reuse_between(self, name: str) -> dict[str, Section]:
         """Reuse pairs with one side from this outlet, split by who was found to be the source."""
         # Two index-driven halves (this outlet's articles as a, then as b) rather than one OR,
-        # which would scan every pair.
+        # which would scan every pair. The unary + keeps SQLite off the pairs' relation index:
+        # with it, each half read every copy pair of the store (170 ms instead of 40 ms on
+        # 100,000 articles).
         half = ("SELECT p.a_id, p.b_id, p.relation, p.direction, a.outlet AS a_outlet, b.outlet AS b_outlet "
                 "FROM articles o JOIN pairs p ON p.{side} = o.id JOIN articles a ON a.id = p.a_id "
-                "JOIN articles b ON b.id = p.b_id WHERE o.outlet = ? AND p.relation IN ('copy', 'partial', 'rewrite')")
+                "JOIN articles b ON b.id = p.b_id WHERE o.outlet = ? AND +p.relation IN ('copy', 'partial', 'rewrite')")
         sec = self.section(PAIR_TABLES,
             half.format(side="a_id") + " UNION " + half.format(side="b_id"), (name, name))
         if not sec.available:
             return {"copies_from": sec, "copied_by": sec, "undirected": sec}
         tallies: dict[str, dict[tuple[str, str], int]] = {"copies_from": {}, "copied_by": {}, "undirected": {}}
+        # Articles without an outlet are not one outlet: their row counts them and names one.
+        unnamed: dict[str, dict[tuple[str, str], set[str]]] = {b: {} for b in tallies}
         for p in sec.rows:
             if p["a_outlet"] == name and p["b_outlet"] == name:
-                other = name
+                other, other_id = name, p["b_id"]
+            elif p["a_outlet"] == name:
+                other, other_id = p["b_outlet"], p["b_id"]
             else:
-                other = p["b_outlet"] if p["a_outlet"] == name else p["a_outlet"]
+                other, other_id = p["a_outlet"], p["a_id"]
             source = pair_source(p)
             mine = p["a_id"] if p["a_outlet"] == name else p["b_id"]
             if source is None:
@@ -617,11 +710,19 @@ class Reader:
                 bucket = "copied_by"
             else:
                 bucket = "copies_from"
-            key = (other or "(unknown outlet)", p["relation"])
+            key = (other or "", p["relation"])
             tallies[bucket][key] = tallies[bucket].get(key, 0) + 1
-        return {b: Section([{"outlet": o, "relation": r, "pairs": n}
-                            for (o, r), n in sorted(t.items(), key=lambda kv: (-kv[1], kv[0]))])
-                for b, t in tallies.items()}
+            if not other:
+                unnamed[bucket].setdefault(key, set()).add(str(other_id))
+        out: dict[str, Section] = {}
+        for b, t in tallies.items():
+            rows = []
+            for (o, r), n in sorted(t.items(), key=lambda kv: (-kv[1], kv[0])):
+                ids = sorted(unnamed[b].get((o, r), set()))
+                rows.append({"outlet": o or None, "relation": r, "pairs": n, "articles": len(ids) or None,
+                             "article_id": ids[0] if ids else None})
+            out[b] = Section(rows)
+        return out
 
     # -- claims (API) ----------------------------------------------------------------------
     def claims(self, *, story_id: str | None, article_id: str | None, limit: int, offset: int) -> Section:

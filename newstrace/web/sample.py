@@ -193,6 +193,11 @@ def build_sample(store: Store, *, payload: str | None = None) -> dict[str, Any]:
              "similarity": sim, "is_first": int(first)}
             for c, v, sim, first in zip(claims, (1, 2, 1, 3), (1.0, 0.81, 1.0, 0.95), (True, True, False, True),
                                         strict=True)])
+        # A detail only Sputnik's wording adds (offsets as the trace stage stores them: into the article).
+        insert_rows(conn, "claim_details", [
+            {"story_id": mosul, "group_id": group, "claim_id": claims[1]["id"], "article_id": sputnik,
+             "start": claims[1]["start"], "end": claims[1]["end"], "phrase": f"with their families{x}",
+             "missing_from": json.dumps([rt, copy]), "new_words": json.dumps(["families"])}])
         insert_rows(conn, "mutations", [
             {"story_id": mosul, "group_id": group, "type": "attribution-removed", "from_article_id": rt,
              "to_article_id": stripped, "from_claim_id": claims[0]["id"], "to_claim_id": claims[3]["id"],

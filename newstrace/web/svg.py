@@ -8,11 +8,17 @@ The graph is laid out in layers by time, earliest on the left: a reader sees who
 first without reading dates. Cited origins that are not in the corpus (an outlet such as
 "RIA Novosti", a source such as "a military-diplomatic source") stand in a column of their own
 before the first article.
+
+Labels are fitted to their box, not cut at a character count: a label is measured with the
+advance widths of DejaVu Sans Bold (Debian's default sans face, measured in Chromium; wider
+than the faces of other systems, so a label fitted with it fits there too), shortened with an
+ellipsis when it would pass its box, and given in full in the node's ``<title>`` tooltip.
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -20,6 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
 
+from .names import label as article_label
 from .queries import pair_source
 
 Link = Callable[[str, str], str | None]
@@ -33,12 +40,50 @@ RELATION_STYLE: dict[str, tuple[str, str, str]] = {
     "cites": ("#1b7837", "8 3 2 3", "cites"),
 }
 MAX_ARTICLE_NODES = 60
-COL_W, ROW_H, NODE_W, NODE_H = 170, 54, 150, 40
+COL_W, ROW_H, NODE_W, NODE_H = 200, 54, 180, 40
+#: Text inside a node starts this far from its left edge and keeps as far from its right edge.
+NODE_PAD = 6
+TITLE_PX, SUB_PX, OUTLET_PX = 12, 11, 12
+#: Timeline: the outlet names end this far left of the plot (text-anchor end).
+TIMELINE_LEFT, TIMELINE_LABEL_GAP = 190, 8
+
+#: Advance widths in em of DejaVu Sans Bold, by character, rounded up to 0.05 em (measured with
+#: getComputedTextLength in Chromium). Other characters: their base letter's width, else 1 em.
+_WIDTH_GROUPS = (
+    (0.35, " 'ijl"), (0.40, "/IJ\\|,.:;‘’"), (0.45, "-f"), (0.50, "!()[]tr_`–"), (0.55, '"*'),
+    (0.60, "?zcs"), (0.65, "Lvxy“”"), (0.70, "akEFTeo$0123456789"), (0.75, "hnu{}SYbdgpqCPZ"),
+    (0.80, "BARVXK"), (0.85, "UGD#+<=>HN^~OQ"), (0.90, "&"), (0.95, "w"), (1.05, "%@Mm…—"), (1.10, "W"),
+)
+_EM = {ch: width for width, chars in _WIDTH_GROUPS for ch in chars}
 
 
-def _short(text: str | None, n: int) -> str:
+def _char_em(ch: str) -> float:
+    if ch in _EM:
+        return _EM[ch]
+    if unicodedata.combining(ch):
+        return 0.0
+    base = unicodedata.normalize("NFKD", ch)[:1]
+    if base in _EM:
+        return _EM[base]
+    return 1.1 if unicodedata.east_asian_width(ch) in ("W", "F") else 1.0
+
+
+def text_width(text: str, font_px: float) -> float:
+    """The estimated width in px of ``text`` set at ``font_px`` (an upper bound on DejaVu Sans)."""
+    return font_px * sum(_char_em(ch) for ch in text)
+
+
+def fit(text: str | None, max_px: float, font_px: float) -> str:
+    """``text`` on one line, shortened with an ellipsis so that it is at most ``max_px`` wide."""
     text = " ".join((text or "").split())
-    return text if len(text) <= n else text[: n - 1] + "…"
+    if text_width(text, font_px) <= max_px:
+        return text
+    budget = max_px - text_width("…", font_px)
+    used, cut = 0.0, 0
+    while cut < len(text) and used + font_px * _char_em(text[cut]) <= budget:
+        used += font_px * _char_em(text[cut])
+        cut += 1
+    return text[:cut].rstrip() + "…"
 
 
 def _day(ts: str | None) -> str:
@@ -149,7 +194,8 @@ def provenance_svg(articles: Sequence[dict[str, Any]], *, provenance: Sequence[d
     if external:
         out.append('<text x="10" y="16" class="layer-label">cited origins</text>')
     for t, i in layer_of_time.items():
-        out.append(f'<text x="{10 + (i + offset) * COL_W}" y="16" class="layer-label">{escape(_day(t))}</text>')
+        out.append(f'<text x="{10 + (i + offset) * COL_W}" y="16" class="layer-label">'
+                   f'{escape(fit(_day(t), COL_W - 10, SUB_PX))}</text>')
     if any(not a.get("published_at") for a in shown):
         out.append(f'<text x="{10 + unknown_layer * COL_W}" y="16" class="layer-label">time unknown</text>')
 
@@ -174,23 +220,25 @@ def provenance_svg(articles: Sequence[dict[str, Any]], *, provenance: Sequence[d
                    f'stroke="{colour}" stroke-width="1.6"{dash_attr}{marker}>'
                    f"<title>{escape(label)}</title></path>")
 
+    inner = NODE_W - 2 * NODE_PAD
     for node, (x, y) in positions.items():
         kind, ident = node
         if kind == "article":
             art = by_id[ident]
-            # Without an outlet, the title (or the id) tells two such articles apart.
-            line1 = _short(art.get("outlet") or art.get("title") or str(ident), 20)
+            # Without an outlet, the article's label (its title, file or opening) tells two
+            # such articles apart.
+            name = art.get("outlet") or article_label(art)
             line2 = _day(art.get("published_at"))
-            tooltip = ": ".join(x for x in (art.get("outlet"), art.get("title") or "(untitled)") if x)
+            tooltip = f"{art.get('outlet') or 'no outlet'}: {article_label(art)} ({line2})"
             cls = "node node-article"
         else:
-            line1, line2 = _short(ident, 20), kind
+            name, line2 = ident, kind
             tooltip = f"{kind}: {ident}"
             cls = f"node node-{'outlet' if kind == 'outlet' else 'source'}"
         box = (f'<g class={quoteattr(cls)}><title>{escape(tooltip)}</title>'
                f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="5"/>'
-               f'<text x="{x + 6}" y="{y + 16}" class="node-title">{escape(line1)}</text>'
-               f'<text x="{x + 6}" y="{y + 32}" class="node-sub">{escape(line2)}</text></g>')
+               f'<text x="{x + NODE_PAD}" y="{y + 16}" class="node-title">{escape(fit(name, inner, TITLE_PX))}</text>'
+               f'<text x="{x + NODE_PAD}" y="{y + 32}" class="node-sub">{escape(fit(line2, inner, SUB_PX))}</text></g>')
         href = link(kind, ident)
         out.append(f"<a href={quoteattr(href)}>{box}</a>" if href else box)
     out.append("</svg>")
@@ -206,14 +254,19 @@ def timeline_svg(articles: Sequence[dict[str, Any]], *, link: Link) -> Markup:
             dated.append((a, t))
     if not dated:
         return Markup("")
+    # One row per outlet; an article without an outlet has a row of its own (such articles are
+    # not one outlet), named by its short id as elsewhere on the page.
+    def row_key(a: dict[str, Any]) -> str:
+        return a.get("outlet") or f"article {str(a['id'])[:8]}"
+
     outlets: list[str] = []
     for a, _t in sorted(dated, key=lambda at: at[1]):
-        name = a.get("outlet") or "(no outlet)"
-        if name not in outlets:
-            outlets.append(name)
+        if row_key(a) not in outlets:
+            outlets.append(row_key(a))
     t0, t1 = min(t for _, t in dated), max(t for _, t in dated)
     span = max((t1 - t0).total_seconds(), 1.0)
-    left, plot_w, row_h = 170, 560, 26
+    left, plot_w, row_h = TIMELINE_LEFT, 560, 26
+    label_w = left - TIMELINE_LABEL_GAP - NODE_PAD
     width, height = left + plot_w + 30, 40 + len(outlets) * row_h
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img" aria-label="timeline of publications">',
@@ -221,14 +274,15 @@ def timeline_svg(articles: Sequence[dict[str, Any]], *, link: Link) -> Markup:
            f'<text x="{left + plot_w}" y="14" class="axis" text-anchor="end">{escape(_day(t1.isoformat()))}</text>']
     for i, name in enumerate(outlets):
         y = 34 + i * row_h
-        out.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end" class="outlet">{escape(_short(name, 24))}</text>'
+        out.append(f'<text x="{left - TIMELINE_LABEL_GAP}" y="{y + 4}" text-anchor="end" class="outlet">'
+                   f'<title>{escape(name)}</title>{escape(fit(name, label_w, OUTLET_PX))}</text>'
                    f'<line x1="{left}" y1="{y}" x2="{left + plot_w}" y2="{y}" class="row"/>')
     for a, t in dated:
-        y = 34 + outlets.index(a.get("outlet") or "(no outlet)") * row_h
+        y = 34 + outlets.index(row_key(a)) * row_h
         x = left + plot_w * (t - t0).total_seconds() / span
         dot = (f'<circle cx="{x:.1f}" cy="{y}" r="6" class="pub"><title>'
                f'{escape(_day(a.get("published_at")))} {escape(a.get("outlet") or "")}: '
-               f'{escape(a.get("title") or "")}</title></circle>')
+               f'{escape(article_label(a))}</title></circle>')
         href = link("article", a["id"])
         out.append(f"<a href={quoteattr(href)}>{dot}</a>" if href else dot)
     out.append("</svg>")
