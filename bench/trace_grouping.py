@@ -276,7 +276,8 @@ def _story_pairs(store: Any, config: Any, trace: Any, trace_stage: Any) -> list[
                 trace._apply_passages(claims, floor_passages, sims, t)
             comparable = sorted((a, b) for i, a in enumerate(order) for b in order[i + 1:])
             groups = trace.group_claims(claims, order, comparable, threshold=t,
-                                        lexical_threshold=config["trace.lexical_threshold"], sims=sims)
+                                        lexical_threshold=config["trace.lexical_threshold"], sims=sims,
+                                        average_floor=config["trace.group_average_floor"])
             return _cross_pairs([{c.id for c in g} for g in groups], keys)
 
         threshold = config["trace.group_threshold"]

@@ -33,6 +33,9 @@ SETTINGS = (
             "Cosine (MiniLM) at or above which two claims of different articles assert the same thing."),
     Setting("trace.lexical_threshold", 0.6,
             "Word-overlap (Jaccard of content words) at or above which two claims align regardless of cosine."),
+    Setting("trace.group_average_floor", 0.6,
+            "Mean similarity of every cross pair that two groups must reach to merge (average linkage): a link "
+            "between one member of each is not enough, so neighbouring claims do not chain into one group."),
     Setting("trace.number_bonus", 0.1,
             "Added to the similarity of two claims that state the same quantity (value and unit)."),
     Setting("trace.mutation_threshold", 0.8,
@@ -287,6 +290,7 @@ def group_claims(
     threshold: float,
     lexical_threshold: float,
     sims: Any = None,
+    average_floor: float = 0.0,
 ) -> list[list[Claim]]:
     """Group claims that assert the same thing.
 
@@ -294,6 +298,9 @@ def group_claims(
     Kruskal's algorithm), and a link is refused when it would put two claims of one article in
     one group: a group holds at most one claim per article, so related claims cannot chain
     ("thousands of containers" -> "more than 4,000 containers" -> "300,000 containers").
+    Two groups merge only if the mean similarity of all their cross pairs reaches
+    ``average_floor`` (average linkage): in a story of six articles on one topic, single links
+    chained different claims into one group (BASIL, BENCHMARKS.md "Trace").
     Then a claim left alone joins a group of several articles when it *restates* that group's
     claim: it is as close as ``RESTATEMENT`` to its own article's member (Sputnik's lead
     restating Sputnik's quote of the 9,000 fighters) and links at the threshold to another
@@ -313,14 +320,20 @@ def group_claims(
         links.extend(_candidate_links(claims, by_article, a, b, sims, words, threshold, lexical_threshold))
     uf = _UnionFind(len(claims))
     articles_of: dict[int, set[str]] = {i: {c.article_id} for i, c in enumerate(claims)}
+    members_of: dict[int, list[int]] = {i: [i] for i in range(len(claims))}
     for _, i, j in sorted(links, reverse=True):
         ri, rj = uf.find(i), uf.find(j)
         if ri == rj or articles_of[ri] & articles_of[rj]:
             continue
+        if average_floor and (len(members_of[ri]) > 1 or len(members_of[rj]) > 1):
+            cross = [float(sims[a, b]) for a in members_of[ri] for b in members_of[rj]]
+            if sum(cross) / len(cross) < average_floor:
+                continue
         uf.union(ri, rj)
         root = uf.find(ri)
         other = rj if root == ri else ri
         articles_of[root] = articles_of[root] | articles_of.pop(other)
+        members_of[root] = members_of[root] + members_of.pop(other)
     position = {a: k for k, a in enumerate(article_order)}
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(claims)):
@@ -636,7 +649,8 @@ def trace_story(
     passages = [p for p in passages if frozenset((p["a_id"], p["b_id"])) in reused]
     if claims and passages:
         _apply_passages(claims, passages, sims, threshold)
-    groups = group_claims(claims, order, sorted(comparable), threshold=threshold, lexical_threshold=lexical, sims=sims)
+    groups = group_claims(claims, order, sorted(comparable), threshold=threshold, lexical_threshold=lexical, sims=sims,
+                          average_floor=config["trace.group_average_floor"])
     group_of: dict[str, int] = {}
     index = {c.id: i for i, c in enumerate(claims)}
     similarity_to_first: dict[tuple[str, str], float] = {}  # (group's first claim, claim) -> similarity

@@ -147,6 +147,22 @@ def test_trace_groups_never_merge_two_claims_of_one_article_through_another(conf
     assert {frozenset(c.id for c in g) for g in groups} == {frozenset({"a1", "b1"}), frozenset({"a2"})}
 
 
+def test_trace_groups_merge_by_average_linkage_not_by_one_link() -> None:
+    """A-B say one thing, B-C link above the threshold, A-C are unrelated: single links would
+    chain C into A-B's group; with the average floor, C's mean similarity to the group (0.45)
+    keeps it out."""
+    import numpy as np
+
+    claims = [claim("a1", "A", "first"), claim("b1", "B", "second"), claim("c1", "C", "third")]
+    sims = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.8], [0.1, 0.8, 1.0]])
+    pairs = [("A", "B"), ("A", "C"), ("B", "C")]
+    chained = group_claims(claims, ["A", "B", "C"], pairs, threshold=0.72, lexical_threshold=0.6, sims=sims)
+    assert [len(g) for g in chained] == [3]
+    kept = group_claims(claims, ["A", "B", "C"], pairs, threshold=0.72, lexical_threshold=0.6, sims=sims,
+                        average_floor=0.6)
+    assert {frozenset(c.id for c in g) for g in kept} == {frozenset({"a1", "b1"}), frozenset({"c1"})}
+
+
 def test_trace_undated_pair_gets_direction_only_from_citation() -> None:
     pairs = [{"a_id": "A", "b_id": "B", "relation": "rewrite", "direction": "unknown", "score": 0.5},
              {"a_id": "A", "b_id": "C", "relation": "rewrite", "direction": "unknown", "score": 0.5}]
