@@ -19,6 +19,9 @@ ingested), so keys do not depend on database ids.
 ``bench/labels/basil_claim_pairs.tsv`` holds a label (same / different) for each pair; the
 definition of the labels is at its top.
 
+Also printed: how often the ``polarity-reversed`` rule fires on labelled pairs (on a `same`
+pair, a false reversal unless the two really say opposite things).
+
 Printed: pairwise precision (share of the grouped cross-article pairs labelled same), recall
 (share of the labelled-same pairs that are grouped), F1 and counts for the shipped settings;
 how many candidate pairs have no label (when the pipeline changes, new pairs appear: label
@@ -411,6 +414,22 @@ def article_recall(grouped: Iterable[Pair], labels: Mapping[Pair, str]) -> tuple
     return covered, len(same)
 
 
+def polarity_check(stories: list[StoryPairs], labels: Mapping[Pair, str]) -> str:
+    """How often the ``polarity-reversed`` rule (``trace.reverses_polarity``) fires on labelled
+    pairs: on a `same` pair it is a false reversal unless the two really say opposite things."""
+    from newstrace.trace import reverses_polarity
+
+    fired: dict[str, list[Pair]] = {"same": [], "different": []}
+    for s in stories:
+        for (a, b) in s.cosine:
+            label = labels.get((a, b))
+            if label and reverses_polarity(s.texts[a], s.texts[b]):
+                fired[label].append((a, b))
+    listed = "; ".join(f"{format_key(a)} / {format_key(b)}" for a, b in fired["same"])
+    return (f"polarity-reversed rule on labelled pairs: fires on {len(fired['same'])} same "
+            f"and {len(fired['different'])} different pairs{': ' + listed if listed else ''}")
+
+
 def report(stories: list[StoryPairs], labels: Mapping[Pair, str], reasons: Mapping[Pair, str] | None = None) -> None:
     pool = candidates(stories)
     claims_now = {k for s in stories for k in s.texts}
@@ -422,6 +441,7 @@ def report(stories: list[StoryPairs], labels: Mapping[Pair, str], reasons: Mappi
           f"{sum(c >= CANDIDATE_COSINE for _, c in pool.values())}; grouped: {len(grouped)})")
     print(f"labelled: {len(current)} ({sum(v == 'same' for v in current.values())} same); "
           f"candidate pairs without a label: {len(unlabelled)}; labels whose claims no longer exist: {len(stale)}")
+    print(polarity_check(stories, current))
     if unlabelled:
         print("  the pipeline now yields pairs that were never labelled: label them (--dump) before "
               "trusting the figures below")

@@ -91,12 +91,49 @@ POLARITY_MIN_OVERLAP = 0.5
 def negations(text: str) -> list[str]:
     """The negating words of ``text`` ("not", "never", "n't", ...), less the phrases where such a
     word does not negate the claim."""
-    found = [m.group(0).lower() for m in _NEGATION.finditer(text)]
-    for m in _NOT_NEGATION.finditer(text):
-        first = _NEGATION.search(m.group(0))
-        if first and first.group(0).lower() in found:
-            found.remove(first.group(0).lower())
+    return [m.group(0).lower() for m in _negation_matches(text)]
+
+
+def _negation_matches(text: str) -> list[re.Match[str]]:
+    skip = {m.start() + first.start() for m in _NOT_NEGATION.finditer(text)
+            if (first := _NEGATION.search(m.group(0)))}
+    return [m for m in _NEGATION.finditer(text) if m.start() not in skip]
+
+
+#: Words between a negation and what it negates ("did not *even* try", "wasn't going *to*").
+_NEGATION_FILLER = frozenset("be been being have has had do does did to even ever yet always really also "
+                             "a an the any so as".split())
+
+
+def negated_words(text: str) -> list[str]:
+    """What each negation of ``text`` negates: the first word after it that is not an auxiliary
+    or a filler ("had not *received*", "took no *action*", "wasn't *going* to pay")."""
+    found = []
+    for m in _negation_matches(text):
+        for w in _WORD.findall(text[m.end():m.end() + 60])[:4]:
+            if w.lower() not in _NEGATION_FILLER and w.lower() not in ("t", "n"):
+                found.append(w.lower())
+                break
     return found
+
+
+def reverses_polarity(a: str, b: str) -> bool:
+    """Two wordings of one proposition, one negated: the parity of their negations differs, they
+    share ``POLARITY_MIN_OVERLAP`` of their content words, and the extra negation bears on a word
+    both use."""
+    neg_a, neg_b = negations(a), negations(b)
+    if len(neg_a) % 2 == len(neg_b) % 2 or jaccard(content_words(a), content_words(b)) < POLARITY_MIN_OVERLAP:
+        return False
+    return _negates_shared_word(a, b) if len(neg_a) > len(neg_b) else _negates_shared_word(b, a)
+
+
+def _negates_shared_word(negating: str, other: str) -> bool:
+    """A negation of ``negating`` bears on a word that ``other`` also uses (compared on its
+    first five letters: "receive" / "received"): the two wordings differ by the negation of one
+    predicate, not by a clause only one of them has ("..., referring to when Fox said he
+    wasn't going to pay")."""
+    stems = {w[:5] for w in _WORD.findall(other.lower())}
+    return any(w[:5] in stems for w in negated_words(negating))
 
 
 @dataclass(frozen=True)
@@ -461,8 +498,7 @@ def compare_claims(before: Claim, after: Claim, before_context: str = "") -> lis
     # in a clause the other claim does not carry ("..., and inspectors were told not to open
     # them") is not read as a reversal.
     neg_before, neg_after = negations(before.text), negations(after.text)
-    if (len(neg_before) % 2 != len(neg_after) % 2
-            and jaccard(content_words(before.text), content_words(after.text)) >= POLARITY_MIN_OVERLAP):
+    if reverses_polarity(before.text, after.text):
         # Not flagged dangerous: how often this rule is right on real text is not measured yet.
         add("polarity-reversed", before=neg_before, after=neg_after)
     upstream_qualified = before.source_kind != "none" or bool(before.hedges) or before.certainty != "asserted"
