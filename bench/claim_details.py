@@ -143,8 +143,8 @@ def report(all_rows: list[Row], labels: dict[str, str], split: str) -> None:
     print(f"split {split}: {len(chosen)} candidates, {len(labelled)} labelled, "
           f"{sum(r.is_detail for r in chosen)} found as details, {len(chosen) - len(labelled)} unlabelled")
     print(f"  shipped (MIN_GAIN {details.MIN_GAIN}): {score([(r.is_detail, labels[r.key]) for r in labelled])}")
-    print(f"  every candidate with a new word (no meaning check): "
-          f"{score([(bool(r.new_words), labels[r.key]) for r in labelled])}")
+    print(f"  every candidate with a new noun, name or number (no cut test): "
+          f"{score([(bool(r.new_nouns), labels[r.key]) for r in labelled])}")
     print(f"  every candidate: {score([(True, labels[r.key]) for r in labelled])}")
     if split == "dev":
         for gain in GAIN_SWEEP:

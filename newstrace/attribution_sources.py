@@ -315,4 +315,20 @@ def relative_antecedent(doc: Any, rng: tuple[int, int]) -> tuple[int, int] | Non
     if clause.dep_ != "relcl" or clause.head.pos_ not in ("NOUN", "PROPN"):
         return None
     noun = clause.head
-    return noun.left_edge.i, noun.i + 1
+    # "a source close to the Kremlin, who ...": spaCy hangs the clause on the nearest noun, the
+    # object of a preposition; the antecedent is the noun that phrase modifies ("a source").
+    # The parser sometimes hangs that phrase on the verb ("came from a diplomat from Saudi
+    # Arabia, who said"): a noun just before the preposition is then what it modifies. After a
+    # verb ("began with the Nordmere News Agency, which ...") the object is the antecedent.
+    while noun.dep_ == "pobj":
+        prep = noun.head
+        up = prep.head
+        while up.pos_ not in ("NOUN", "PROPN") and up.dep_ in ("amod", "acl", "advmod", "prep") and up.head.i < up.i:
+            up = up.head
+        if up.pos_ not in ("NOUN", "PROPN"):
+            before = doc[prep.i - 1] if prep.i > 0 else None
+            if before is None or before.pos_ not in ("NOUN", "PROPN"):
+                break
+            up = before
+        noun = up
+    return noun.left_edge.i, clause.head.i + 1

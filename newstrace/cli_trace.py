@@ -102,8 +102,9 @@ def _print_claim_groups(groups: list[dict], titles: dict, limit: int) -> None:  
                   "[dim](a claim one article tells and another denies counts as several)[/]")
     if shared:
         console.print("[dim]underlined: words that no other article's wording of the claim uses "
-                      "(a detail one telling adds, or a paraphrase); detail: a phrase that another "
-                      "article telling the claim does not say anywhere[/]")
+                      "(a detail one telling adds, or a paraphrase); detail: a phrase with a noun, name or "
+                      "number that another article telling the claim never uses (about 3 in 4 are real "
+                      "additions: check both texts)[/]")
     for g in shared[:limit]:
         flag = "[bold red]DANGEROUS[/] " if g["dangerous"] else ""
         denied = f", [bold magenta]denied by {g['denied_by']}[/]" if g.get("denied_by") else ""
@@ -114,7 +115,9 @@ def _print_claim_groups(groups: list[dict], titles: dict, limit: int) -> None:  
             console.print(f"    {_article_name(titles.get(v['article_id'], v))}{stance}: {text}")
         for d in g.get("details", []):
             told = ", ".join(_article_name(titles.get(m["article_id"], m)) for m in d["told_by"])
-            missing = ", ".join(_article_name(titles.get(m["article_id"], m)) for m in d["missing_from"])
+            missing = ", ".join(_article_name(titles.get(m["article_id"], m))
+                                + (f" [dim](never uses: {escape(', '.join(m['never_uses']))})[/]" if m["never_uses"] else "")
+                                for m in d["missing_from"])
             console.print(f"    [bold]detail[/] [bold]{escape(d['phrase'])}[/]: told by {told}; "
                           f"not said by {missing}")
     _more(len(shared), limit)

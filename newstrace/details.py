@@ -41,6 +41,7 @@ _IDIOMS = frozenset({
 MAX_TOKENS = 12
 _CONTENT_POS = frozenset({"NOUN", "PROPN", "NUM", "ADJ", "VERB"})
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)+")
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,9 @@ def word_form(word: str) -> str:
 
 
 def text_forms(text: str) -> frozenset[str]:
-    """Every word form of ``text`` (see ``word_form``)."""
-    return frozenset(word_form(w) for w in _WORD.findall(text))
+    """Every word form of ``text`` (see ``word_form``), and its numbers whole ("9,000", "2.5":
+    spaCy keeps them as one token, so a candidate's number is compared whole)."""
+    return frozenset(word_form(w) for w in _WORD.findall(text)) | frozenset(_NUMBER.findall(text))
 
 
 def candidates(doc: Any) -> list[Candidate]:
@@ -235,7 +237,7 @@ class Detail:
     end: int
     phrase: str
     missing_from: tuple[str, ...]
-    new_words: tuple[str, ...]
+    new_words: dict[str, tuple[str, ...]]  # article of ``missing_from`` -> the phrase's words it never uses
 
 
 def _tellers(members: Sequence[Any]) -> list[dict[str, Any]]:
@@ -256,13 +258,12 @@ def group_details(finder: DetailFinder, members: Sequence[Any], texts: dict[str,
     ``start``, ``text`` and ``stance``). Only wordings that tell the claim take part (a denial
     is not a telling to add to), and only a group told by two or more articles has any."""
     tellers = _tellers(members)
-    by_phrase: dict[tuple[str, int], tuple[dict[str, Any], Candidate, list[str], set[str]]] = {}
+    by_phrase: dict[tuple[str, int], tuple[dict[str, Any], Candidate, dict[str, tuple[str, ...]]]] = {}
     for m, other, cand, verdict in finder.judge_group(tellers, texts):
         if not verdict.is_detail:
             continue
-        entry = by_phrase.setdefault((m["id"], cand.start), (m, cand, [], set()))
-        entry[2].append(other)
-        entry[3].update(verdict.new_words)
+        entry = by_phrase.setdefault((m["id"], cand.start), (m, cand, {}))
+        entry[2][other] = verdict.new_nouns
     return [Detail(m["id"], m["article_id"], m["start"] + cand.start, m["start"] + cand.end, cand.text,
-                   tuple(sorted(missing)), tuple(sorted(words)))
-            for m, cand, missing, words in by_phrase.values()]
+                   tuple(sorted(missing)), {a: missing[a] for a in sorted(missing)})
+            for m, cand, missing in by_phrase.values()]

@@ -294,24 +294,32 @@ def group_detail_rows(rows: Sequence[dict[str, Any]], labels: dict[str, str],
     """Stored claim details (rows of ``claim_details``) by group, one entry per phrase: the
     same phrase added by several articles ("under cover of darkness") is one detail, with the
     articles that tell it (``told_by``) and those of the group that do not (``missing_from``),
-    each as {article_id, label, outlet}, in the order first seen."""
-    def article(a: str) -> dict[str, Any]:
-        return {"article_id": a, "label": labels.get(a, a[:8]), "outlet": outlets.get(a)}
+    each as {article_id, label, outlet, never_uses}, in the order first seen; ``never_uses``
+    (for ``missing_from``) is the evidence: the phrase's nouns, names or numbers that article
+    never uses."""
+    def article(a: str, never_uses: Sequence[str] = ()) -> dict[str, Any]:
+        return {"article_id": a, "label": labels.get(a, a[:8]), "outlet": outlets.get(a), "never_uses": list(never_uses)}
 
     by_group: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for d in rows:
         entry = by_group[d["group_id"]].setdefault(
-            " ".join(d["phrase"].lower().split()), {"phrase": d["phrase"], "told_by": [], "missing_from": []})
+            " ".join(d["phrase"].lower().split()), {"phrase": d["phrase"], "told_by": [], "missing_from": {}})
         if d["article_id"] not in entry["told_by"]:
             entry["told_by"].append(d["article_id"])
+        words = json.loads(d.get("new_words") or "{}")
         for a in json.loads(d["missing_from"] or "[]"):
-            if a not in entry["missing_from"]:
-                entry["missing_from"].append(a)
+            found = words.get(a, []) if isinstance(words, dict) else []
+            entry["missing_from"].setdefault(a, [])
+            entry["missing_from"][a] += [w for w in found if w not in entry["missing_from"][a]]
     out: dict[str, list[dict[str, Any]]] = {}
     for gid, entries in by_group.items():
-        out[gid] = [{"phrase": e["phrase"], "told_by": [article(a) for a in e["told_by"]],
-                     "missing_from": [article(a) for a in e["missing_from"] if a not in e["told_by"]]}
-                    for e in entries.values()]
+        shown = []
+        for e in entries.values():
+            missing = [article(a, w) for a, w in e["missing_from"].items() if a not in e["told_by"]]
+            if missing:  # told by every article that lacked it elsewhere: nothing to show
+                shown.append({"phrase": e["phrase"], "told_by": [article(a) for a in e["told_by"]],
+                              "missing_from": missing})
+        out[gid] = shown
     return out
 
 

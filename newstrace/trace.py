@@ -35,7 +35,8 @@ SETTINGS = (
             "Word-overlap (Jaccard of content words) at or above which two claims align regardless of cosine."),
     Setting("trace.group_average_floor", 0.6,
             "Mean similarity of every cross pair that two groups must reach to merge (average linkage): a link "
-            "between one member of each is not enough, so neighbouring claims do not chain into one group."),
+            "between one member of each is not enough, so neighbouring claims do not chain into one group.",
+            limits=(0.0, 1.0)),
     Setting("trace.number_bonus", 0.1,
             "Added to the similarity of two claims that state the same quantity (value and unit)."),
     Setting("trace.mutation_threshold", 0.8,

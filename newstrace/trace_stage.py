@@ -50,7 +50,7 @@ def _story_inputs(
 
 
 #: Bumped when tracing changes, so that stored traces are recomputed.
-TRACE_VERSION = 18
+TRACE_VERSION = 19
 
 
 def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]],
@@ -107,7 +107,7 @@ def _write_story(conn: Any, store_trace: StoryTrace, articles: Sequence[dict[str
             "INSERT INTO claim_details(story_id, group_id, claim_id, article_id, start, end, phrase, missing_from, "
             "new_words) VALUES (?,?,?,?,?,?,?,?,?)",
             [(story, gid, d.claim_id, d.article_id, d.start, d.end, d.phrase, json.dumps(list(d.missing_from)),
-              json.dumps(list(d.new_words), ensure_ascii=False)) for gid, d in details])
+              json.dumps({a: list(w) for a, w in d.new_words.items()}, ensure_ascii=False)) for gid, d in details])
     mutation_rows = [
         (story, m.group_id, m.type, m.from_article, m.to_article,
          m.from_claim.id if m.from_claim else None, m.to_claim.id if m.to_claim else None,

@@ -43,3 +43,20 @@ def test_attribution_names_only_relative_pronouns_have_an_antecedent(nlp: Any) -
     doc, found = _antecedent(nlp, "Helena Sorvik told NNA that the move was illegal.", "that")
     assert found is None
     assert relative_antecedent(doc, (0, 2)) is None
+
+
+@pytest.mark.parametrize(("sentence", "pronoun", "antecedent", "kind"), [
+    # the clause hangs on the object of a preposition; the antecedent is the noun it modifies
+    ("The report came from a source close to the Kremlin, who told RIA Novosti that the deal was done.", "who",
+     "a source close to the Kremlin", "anonymous"),
+    ("The claim came from a diplomat from Saudi Arabia, who said the talks had failed.", "who",
+     "a diplomat from Saudi Arabia", None),
+])
+def test_attribution_names_antecedent_is_the_noun_a_prepositional_phrase_modifies(
+        nlp: Any, sentence: str, pronoun: str, antecedent: str, kind: str | None) -> None:
+    doc, found = _antecedent(nlp, sentence, pronoun)
+    assert found is not None and doc[found[0]:found[1]].text == antecedent
+    info = classify_source(*_source_words(doc, found))
+    assert info.kind != "organisation"
+    if kind:
+        assert info.kind == kind

@@ -53,6 +53,7 @@ def test_an_added_circumstance_is_a_detail_against_the_article_that_lacks_it(fin
     texts = {"A": a, "B": b + " Officials gave no more details."}
     found = details.group_details(finder, [_claim("a1", "A", a), _claim("b1", "B", b)], texts)
     assert [(d.article_id, d.phrase, d.missing_from) for d in found] == [("A", "with their families", ("B",))]
+    assert found[0].new_words == {"B": ("families",)}
     assert a[found[0].start:found[0].end] == "with their families"
 
 
@@ -70,3 +71,11 @@ def test_a_denial_takes_no_part(finder: details.DetailFinder) -> None:
     denial = _claim("b1", "B", b, cue="denied")
     assert denial.stance == "denies"
     assert details.group_details(finder, [_claim("a1", "A", a), denial], texts) == []
+
+
+def test_a_number_the_other_article_states_is_not_new(finder: details.DetailFinder) -> None:
+    """spaCy keeps "9,000" whole; the other article's text is searched for it whole too."""
+    a = "The fighters will leave the city with 9,000 weapons before the assault begins."
+    b = "The fighters will leave the city before the assault begins."
+    texts = {"A": a, "B": b + " Some 9,000 weapons were left behind."}
+    assert details.group_details(finder, [_claim("a1", "A", a), _claim("b1", "B", b)], texts) == []

@@ -82,12 +82,13 @@ def test_trace_seeds_the_families_are_a_detail_only_sputnik_adds(seeds_store: St
     Sputnik's article and missing from RT's."""
     story = _mosul_story(seeds_store)
     rows = seeds_store.rows(
-        "SELECT d.phrase, d.missing_from, a.title, g.articles FROM claim_details d JOIN articles a ON a.id = d.article_id "
+        "SELECT d.phrase, d.missing_from, d.new_words, a.title, g.articles FROM claim_details d JOIN articles a ON a.id = d.article_id "
         "JOIN claim_groups g ON g.id = d.group_id WHERE d.story_id = :s", {"s": story})
     families = [r for r in rows if "families" in r["phrase"]]
     assert [(r["phrase"], bool(r["title"]), r["articles"]) for r in families] == [("with their families", True, 2)]
     rt = seeds_store.rows("SELECT id FROM articles WHERE title IS NULL OR title = ''")
     assert json.loads(families[0]["missing_from"]) == [rt[0]["id"]]
+    assert json.loads(families[0]["new_words"]) == {rt[0]["id"]: ["families"]}  # the evidence
     # Paraphrases between the two translations are not details: "Daesh" / "Islamic State",
     # "US" / "United States", "Aerospace" / "Airspace" forces, "liberation of Fallujah".
     assert not [r for r in rows if re.search(r"Islamic State|United States|Aerospace|Airspace|liberation", r["phrase"])]
@@ -119,7 +120,7 @@ def test_trace_seeds_shows_the_families_detail_as_wording_only_sputnik_uses(
     assert re.search(r"\d+ claim\(s\) told by several articles, \d+ by one article only", text)
     assert "leave the city with their families" in text and "600 troops" in text
     assert re.search(r"detail with their families: told by Washington and Riyadh .Plan to Move Daes…; not said by "
-                     r"\(untitled\) 000_53800d2f82c219fd\.txt",
+                     r"\(untitled\) 000_53800d2f82c219fd\.txt \(never uses: families\)",
                      text), text
     # RT's file has no title line: it is named by its file, not by its id twice.
     assert "(untitled) 000_53800d2f82c219fd.txt" in text

@@ -65,6 +65,7 @@ def test_web_story_page_shows_every_section(sample) -> None:
     told, missing = detail.split("not said by", 1)
     assert '<a class="outlet" href="/outlet/sputniknews.com">sputniknews.com</a>' in told
     assert "/outlet/rt.com" in missing.split("</li>")[0]
+    assert "(never uses: families)" in missing.split("</li>")[0]  # the evidence, per article
 
 
 def test_web_pair_page_marks_passages_on_both_sides(sample) -> None:

@@ -197,7 +197,8 @@ def build_sample(store: Store, *, payload: str | None = None) -> dict[str, Any]:
         insert_rows(conn, "claim_details", [
             {"story_id": mosul, "group_id": group, "claim_id": claims[1]["id"], "article_id": sputnik,
              "start": claims[1]["start"], "end": claims[1]["end"], "phrase": f"with their families{x}",
-             "missing_from": json.dumps([rt, copy]), "new_words": json.dumps(["families"])}])
+             "missing_from": json.dumps([rt, copy]),
+             "new_words": json.dumps({rt: [f"families{x}"], copy: [f"families{x}"]})}])
         insert_rows(conn, "mutations", [
             {"story_id": mosul, "group_id": group, "type": "attribution-removed", "from_article_id": rt,
              "to_article_id": stripped, "from_claim_id": claims[0]["id"], "to_claim_id": claims[3]["id"],
