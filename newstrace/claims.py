@@ -30,6 +30,11 @@ from .sentences import split_sentences
 from .store import Store
 
 STAGE = "claims"
+#: Raised whenever a change to attribution or claim extraction changes what is stored for the
+#: same text (2: relative-pronoun sources take their antecedent's name, 23 Nov 2026). A store
+#: whose last ``claims`` run was made with another version is extracted again, every article:
+#: an upgrade never leaves old attributions beside new ones.
+EXTRACTION_VERSION = 2
 ENTITY_LABELS = frozenset("PERSON ORG GPE NORP LOC FAC EVENT LAW PRODUCT".split())
 #: Verbs of events and accusations that make a statement worth checking.
 EVENT_WORDS = re.compile(
@@ -245,13 +250,37 @@ def _process(store: Store, article_ids: list[str], counts: dict[str, int], *, mi
 
 def run(ctx: StageContext) -> dict[str, Any]:
     """The ``claims`` stage: attributions, claims and citations of articles in stories of two or
-    more (all live articles when no stories have been built)."""
+    more (all live articles when no stories have been built). Articles extracted by another
+    ``EXTRACTION_VERSION`` are extracted again."""
+    stale = stale_extraction(ctx.store)
+    if stale:
+        with ctx.store.transaction() as conn:
+            conn.exec_driver_sql("DELETE FROM stage_done WHERE stage = ?", (STAGE,))
     targets = target_articles(ctx.store, int(ctx.config["attribution.min_story_size"]))
     ctx.progress.start("attributions and claims", len(targets))
-    counts = process_articles(ctx.store, targets, min_checkworthiness=float(ctx.config["attribution.min_checkworthiness"]),
-                              progress=ctx.progress)
+    counts: dict[str, Any] = dict(process_articles(
+        ctx.store, targets, min_checkworthiness=float(ctx.config["attribution.min_checkworthiness"]),
+        progress=ctx.progress))
     ctx.progress.finish()
+    counts["extraction_version"] = EXTRACTION_VERSION
+    if stale:
+        counts["extracted_again_after_upgrade"] = True
     return counts
+
+
+def stale_extraction(store: Store) -> bool:
+    """The store's claims were extracted by another version of the extraction (see
+    ``EXTRACTION_VERSION``; a run recorded before versions were counts as version 1)."""
+    if not store.done_count(STAGE):
+        return False
+    last = store.rows("SELECT summary FROM stage_runs WHERE stage = :s ORDER BY id DESC LIMIT 1", {"s": STAGE})
+    if not last:  # extracted on request only (`newstrace claims`), by this version
+        return False
+    try:
+        version = json.loads(last[0]["summary"] or "{}").get("extraction_version", 1)
+    except (ValueError, AttributeError):
+        version = 1
+    return bool(version != EXTRACTION_VERSION)
 
 
 # -- reading ------------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
     stories = [r["id"] for r in store.rows("SELECT id FROM stories WHERE size >= 2 ORDER BY id")]
     known = {r["story_id"]: r["fingerprint"] for r in store.rows("SELECT story_id, fingerprint FROM story_origins")}
     ctx.progress.start("trace", len(stories))
-    traced = groups = mutations = dangerous = 0
+    traced = groups = mutations = dangerous = found_details = 0
     finder: DetailFinder | None = None  # loads spaCy and the static model only if a story is traced
     for story_id in stories:
         articles, claims, pairs, cited, passages = _story_inputs(store, story_id)
@@ -149,6 +149,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
             write_provenance(conn, store, story_id, articles, result.parents, pairs, stamp)
         traced += 1
         groups += len(result.groups)
+        found_details += len(details)
         mutations += len(result.mutations)
         dangerous += sum(m.dangerous for m in result.mutations)
         ctx.progress.advance()
@@ -160,4 +161,5 @@ def run(ctx: StageContext) -> dict[str, Any]:
                              "WHERE story_id NOT IN (SELECT id FROM stories WHERE size >= 2))")
         conn.exec_driver_sql("DELETE FROM claim_groups WHERE story_id NOT IN (SELECT id FROM stories WHERE size >= 2)")
     ctx.progress.finish()
-    return {"stories_traced": traced, "claim_groups": groups, "mutations": mutations, "dangerous": dangerous}
+    return {"stories_traced": traced, "claim_groups": groups, "details": found_details, "mutations": mutations,
+            "dangerous": dangerous}

@@ -101,3 +101,28 @@ def test_claims_who_clause_names_a_person_for_later_pronouns() -> None:
     assert (sorvik.source_kind, sorvik.source_name) == ("named-expert", "Helena Sorvik")
     she = by_source["she"]
     assert (she.source_kind, she.source_name) == ("named-expert", "Helena Sorvik")
+
+
+def test_claims_stage_extracts_again_after_an_extraction_upgrade(store: Store) -> None:
+    """A store whose claims an older extraction made (its last run recorded another version, or
+    none) is extracted again, every article, and no attribution is left twice."""
+    from newstrace.claims import EXTRACTION_VERSION
+
+    def run_recorded(summary: dict | None = None) -> dict:  # type: ignore[type-arg]
+        result = run(StageContext(store, Config()))
+        with store.transaction() as conn:  # as pipeline.analyze records each stage's run
+            conn.exec_driver_sql("INSERT INTO stage_runs(stage, started_at, finished_at, summary) VALUES "
+                                 "('claims', '2026-11-23', '2026-11-23', ?)", (json.dumps(summary or result),))
+        return result
+
+    ids = add_articles(store, [{"text": t} for t in TEXTS[:2]])
+    first = run_recorded()
+    assert first["articles"] == 2 and first["extraction_version"] == EXTRACTION_VERSION
+    before = store.scalar("SELECT COUNT(*) FROM attributions")
+    assert run_recorded()["articles"] == 0  # nothing new: nothing done
+    run_recorded({"articles": 0})  # as a store written before versions were recorded
+    again = run_recorded()
+    assert again["articles"] == 2 and again["extracted_again_after_upgrade"] is True
+    assert store.scalar("SELECT COUNT(*) FROM attributions") == before
+    assert {r["article_id"] for r in store.rows("SELECT article_id FROM attributions")} <= set(ids)
+    assert run_recorded()["articles"] == 0
