@@ -4,7 +4,9 @@
 
 The 15 **dev** events are the second half of BASIL's events in name order (triplet uuid), the
 first 15 of them (the 15 **test** events, ``--split test``, are the next 15, labelled in
-``bench/labels/basil_claim_pairs_test.tsv`` to check what the dev labels informed): the events ``bench/reuse_quality.py --split test`` starts with, and the ones of the
+``bench/labels/basil_claim_pairs_test.tsv`` to check what the dev labels informed, and
+``--split test2`` the 15 after those, ``basil_claim_pairs_test2.tsv``, labelled when the first
+test set had informed a choice): the events ``bench/reuse_quality.py --split test`` starts with, and the ones of the
 spot check in BENCHMARKS.md ("Trace"). Their 45 articles are written as JSON Lines (paragraphs
 joined by blank lines, as in that spot check) into a temporary folder, ingested into a fresh
 store and analysed through the ``trace`` stage with the default configuration.
@@ -55,6 +57,9 @@ sys.path.insert(0, str(REPO))
 DATA = REPO.parent / "shared" / "data" / "basil"
 LABELS = REPO / "bench" / "labels" / "basil_claim_pairs.tsv"
 TEST_LABELS = REPO / "bench" / "labels" / "basil_claim_pairs_test.tsv"
+TEST2_LABELS = REPO / "bench" / "labels" / "basil_claim_pairs_test2.tsv"
+#: split -> (events skipped before its 15, its labels)
+SPLITS = {"dev": (0, LABELS), "test": (15, TEST_LABELS), "test2": (30, TEST2_LABELS)}
 EVENTS = 15
 CANDIDATE_COSINE = 0.60
 SWEEP = (0.60, 0.65, 0.70, 0.72, 0.75, 0.80, 0.85)
@@ -280,7 +285,8 @@ def _story_pairs(store: Any, config: Any, trace: Any, trace_stage: Any) -> list[
             comparable = sorted((a, b) for i, a in enumerate(order) for b in order[i + 1:])
             groups = trace.group_claims(claims, order, comparable, threshold=t,
                                         lexical_threshold=config["trace.lexical_threshold"], sims=sims,
-                                        average_floor=config["trace.group_average_floor"])
+                                        average_floor=config["trace.group_average_floor"],
+                                        link_margin=config["trace.link_margin"])
             return _cross_pairs([{c.id for c in g} for g in groups], keys)
 
         threshold = config["trace.group_threshold"]
@@ -505,9 +511,10 @@ def report(stories: list[StoryPairs], labels: Mapping[Pair, str], reasons: Mappi
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", help="store to build (default: a temporary file); must not exist yet")
-    parser.add_argument("--split", choices=("dev", "test"), default="dev",
+    parser.add_argument("--split", choices=SPLITS, default="dev",
                         help=f"dev: the 15 events above (labels in {LABELS.name}); "
-                             f"test: the next 15 (labels in {TEST_LABELS.name})")
+                             f"test: the next 15 (labels in {TEST_LABELS.name}); test2: the 15 after those "
+                             f"(labels in {TEST2_LABELS.name})")
     parser.add_argument("--labels", help="labels file (default: the split's)")
     parser.add_argument("--dump", help="write the candidate pairs with their texts here (JSON Lines; "
                                        "outside the repository)")
@@ -519,12 +526,12 @@ def main() -> None:
         db = Path(args.db) if args.db else Path(tmp) / "basil.db"
         if db.exists():
             raise SystemExit(f"{db} exists: give a new path, the measurement needs a fresh store")
-        stories, info = analyse(db, skip=EVENTS if args.split == "test" else 0)
+        stories, info = analyse(db, skip=SPLITS[args.split][0])
     print(f"{date.today().isoformat()}: {EVENTS} BASIL events ({args.split}), {info['ingest']} articles ingested, "
           f"{len(stories)} stories traced, pipeline through trace in {info['seconds']} s")
     if args.dump:
         print(f"wrote {dump(stories, Path(args.dump))} candidate pairs with their texts to {args.dump}")
-    labels_path = Path(args.labels) if args.labels else (TEST_LABELS if args.split == "test" else LABELS)
+    labels_path = Path(args.labels) if args.labels else SPLITS[args.split][1]
     if labels_path.exists():
         report(stories, read_labels(labels_path), read_reasons(labels_path))
     else:

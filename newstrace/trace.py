@@ -37,6 +37,10 @@ SETTINGS = (
             "Mean similarity of every cross pair that two groups must reach to merge (average linkage): a link "
             "between one member of each is not enough, so neighbouring claims do not chain into one group.",
             limits=(0.0, 1.0)),
+    Setting("trace.link_margin", 0.0,
+            "A link between two claims counts only if it stands this far above each claim's next-best link into "
+            "the other's article: 0 means they must be each other's best counterpart; -1 turns the rule off.",
+            limits=(-1.0, 1.0)),
     Setting("trace.number_bonus", 0.1,
             "Added to the similarity of two claims that state the same quantity (value and unit)."),
     Setting("trace.mutation_threshold", 0.8,
@@ -329,6 +333,7 @@ def group_claims(
     lexical_threshold: float,
     sims: Any = None,
     average_floor: float = 0.0,
+    link_margin: float = -1.0,
 ) -> list[list[Claim]]:
     """Group claims that assert the same thing.
 
@@ -338,7 +343,10 @@ def group_claims(
     ("thousands of containers" -> "more than 4,000 containers" -> "300,000 containers").
     Two groups merge only if the mean similarity of all their cross pairs reaches
     ``average_floor`` (average linkage): in a story of six articles on one topic, single links
-    chained different claims into one group (BASIL, BENCHMARKS.md "Trace").
+    chained different claims into one group (BASIL, BENCHMARKS.md "Trace"). A link counts only
+    if it stands ``link_margin`` above each claim's next-best link into the other's article (0:
+    the two are each other's best counterpart); on topic-dense stories a claim's second-best
+    counterpart often passes the threshold too.
     Then a claim left alone joins a group of several articles when it *restates* that group's
     claim: it is as close as ``RESTATEMENT`` to its own article's member (Sputnik's lead
     restating Sputnik's quote of the 9,000 fighters) and links at the threshold to another
@@ -356,6 +364,8 @@ def group_claims(
     links: list[tuple[float, int, int]] = []
     for a, b in comparable:
         links.extend(_candidate_links(claims, by_article, a, b, sims, words, threshold, lexical_threshold))
+    if link_margin > -1.0:
+        links = [(s, i, j) for s, i, j in links if _margin(sims, by_article, i, j, claims) >= link_margin]
     uf = _UnionFind(len(claims))
     articles_of: dict[int, set[str]] = {i: {c.article_id} for i, c in enumerate(claims)}
     members_of: dict[int, list[int]] = {i: [i] for i in range(len(claims))}
@@ -383,6 +393,13 @@ def group_claims(
         ordered.append([claims[i] for i in members])
     ordered.sort(key=lambda g: (position.get(g[0].article_id, len(position)), g[0].id))
     return ordered
+
+
+def _margin(sims: Any, by_article: dict[str, list[int]], i: int, j: int, claims: Sequence[Claim]) -> float:
+    """How far the link i-j stands above each claim's next-best link into the other's article."""
+    rival_j = max((float(sims[i, k]) for k in by_article[claims[j].article_id] if k != j), default=0.0)
+    rival_i = max((float(sims[k, j]) for k in by_article[claims[i].article_id] if k != i), default=0.0)
+    return float(sims[i, j]) - max(rival_i, rival_j)
 
 
 #: Similarity at which a claim restates another claim of its own article. Two sentences of one
@@ -687,7 +704,8 @@ def trace_story(
     if claims and passages:
         _apply_passages(claims, passages, sims, threshold)
     groups = group_claims(claims, order, sorted(comparable), threshold=threshold, lexical_threshold=lexical, sims=sims,
-                          average_floor=config["trace.group_average_floor"])
+                          average_floor=config["trace.group_average_floor"],
+                          link_margin=config["trace.link_margin"])
     group_of: dict[str, int] = {}
     index = {c.id: i for i, c in enumerate(claims)}
     similarity_to_first: dict[tuple[str, str], float] = {}  # (group's first claim, claim) -> similarity

@@ -163,6 +163,21 @@ def test_trace_groups_merge_by_average_linkage_not_by_one_link() -> None:
     assert {frozenset(c.id for c in g) for g in kept} == {frozenset({"a1", "b1"}), frozenset({"c1"})}
 
 
+def test_trace_a_claim_links_only_to_its_best_counterpart() -> None:
+    """a2 and b1 say one thing; a1 is closest to b1 too (0.9), and its second-best, b2, passes
+    the threshold (0.78): without the margin rule a1 and b2 are grouped as a fallback."""
+    import numpy as np
+
+    claims = [claim("a1", "A", "first"), claim("a2", "A", "second"), claim("b1", "B", "third"), claim("b2", "B", "fourth")]
+    sims = np.array([[1.0, 0.3, 0.9, 0.78], [0.3, 1.0, 0.95, 0.2], [0.9, 0.95, 1.0, 0.3], [0.78, 0.2, 0.3, 1.0]])
+    fallback = group_claims(claims, ["A", "B"], [("A", "B")], threshold=0.72, lexical_threshold=0.6, sims=sims)
+    assert frozenset({"a1", "b2"}) in {frozenset(c.id for c in g) for g in fallback}
+    best = group_claims(claims, ["A", "B"], [("A", "B")], threshold=0.72, lexical_threshold=0.6, sims=sims,
+                        link_margin=0.0)
+    assert {frozenset(c.id for c in g) for g in best} == {
+        frozenset({"a2", "b1"}), frozenset({"a1"}), frozenset({"b2"})}
+
+
 def test_trace_undated_pair_gets_direction_only_from_citation() -> None:
     pairs = [{"a_id": "A", "b_id": "B", "relation": "rewrite", "direction": "unknown", "score": 0.5},
              {"a_id": "A", "b_id": "C", "relation": "rewrite", "direction": "unknown", "score": 0.5}]
