@@ -110,9 +110,12 @@ _NON_WORD = re.compile(r"[\s\-\.\u2010-\u2015_/]+")
 
 
 def outlet_key(name: str) -> str:
-    """A lookup key for an outlet name: lower case, no accents, dashes or dots, no 'the'."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    """A lookup key for an outlet name: lower case, no accents, quote marks, dashes or dots, no
+    'the'. Letters of every script are kept: "РИА Новости" has a key of its own, not the empty
+    key that every non-Latin name would otherwise share."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
     text = re.sub(r"['’]s\b", "", text)
+    text = re.sub(r"[\"'’‘“”«»]", "", text)
     text = _NON_WORD.sub(" ", text).strip()
     text = re.sub(r"^the ", "", text)
     return text
@@ -137,7 +140,7 @@ MEDIA_DESCRIPTORS = frozenset({"broadcaster", "newspaper", "agency", "channel", 
 @contextmanager
 def corpus_outlets(names: Iterable[str]) -> Iterator[None]:
     """Within the block, ``canonical_outlet`` also knows these outlet names."""
-    known = {outlet_key(n): n for n in names if n and any(ch.isupper() for ch in n)}
+    known = {key: n for n in names if n and any(ch.isupper() for ch in n) and (key := outlet_key(n))}
     token = KNOWN_OUTLETS.set(known)
     try:
         yield
@@ -153,6 +156,8 @@ def canonical_outlet(name: str) -> str | None:
     broadcaster APB").
     """
     key = outlet_key(name)
+    if not key:
+        return None
     known = KNOWN_OUTLETS.get() or {}
     for table in (OUTLETS, known):
         if key in table:

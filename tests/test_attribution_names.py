@@ -60,3 +60,16 @@ def test_attribution_names_antecedent_is_the_noun_a_prepositional_phrase_modifie
     assert info.kind != "organisation"
     if kind:
         assert info.kind == kind
+
+
+def test_attribution_names_non_latin_outlets_keep_their_own_key() -> None:
+    """A Cyrillic outlet of the corpus is not what every non-Latin name (all of which had an
+    empty key) resolves to."""
+    from newstrace.attribution_sources import canonical_outlet, corpus_outlets, outlet_key
+
+    assert outlet_key("РИА Новости") == "риа новости" and outlet_key("Спутник") != outlet_key("РИА Новости")
+    assert outlet_key("The RIA-Novosti") == outlet_key("RIA Novosti") == "ria novosti"
+    with corpus_outlets(["Спутник", "Maren Herald"]):
+        assert canonical_outlet("Спутник") == "Спутник"
+        assert canonical_outlet("Источник") is None  # "a source": no outlet
+        assert canonical_outlet("the Maren Herald") == "Maren Herald"
