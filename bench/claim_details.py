@@ -58,7 +58,6 @@ class Row:
     split: str
     is_detail: bool
     gain: float  # MiniLM cosine to the other wording without the phrase minus with it
-    new_words: tuple[str, ...]
     new_nouns: tuple[str, ...]
     phrase: str
     wording: str
@@ -94,18 +93,22 @@ def rows(db: Path) -> list[Row]:
                 for a in store.rows("SELECT id, metadata FROM articles")}
         texts = {a["id"]: a["text"] for a in store.rows("SELECT id, text FROM articles")}
         variants = store.rows(
-            "SELECT v.group_id, v.article_id, c.start, c.text FROM claim_variants v "
+            "SELECT g.story_id, v.group_id, v.article_id, c.start, c.text FROM claim_variants v "
             "JOIN claim_groups g ON g.id = v.group_id JOIN claims c ON c.id = v.claim_id "
             "WHERE g.articles >= 2 AND v.stance = 'tells' ORDER BY v.group_id, v.article_id, c.start")
-        by_group: dict[str, list[dict[str, Any]]] = {}
+        by_story: dict[str, dict[str, list[dict[str, Any]]]] = {}
         for v in variants:
-            by_group.setdefault(v["group_id"], []).append(v)
+            by_story.setdefault(v["story_id"], {}).setdefault(v["group_id"], []).append(v)
         finder = details.DetailFinder()
-        for members in by_group.values():
-            for v, other, cand, verdict in finder.judge_group(members, texts):
-                key = f"{stem[v['article_id']]}:{v['start'] + cand.start}:{v['start'] + cand.end}>{stem[other]}"
-                wording = " / ".join(m["text"] for m in members if m["article_id"] == other)
-                out.append(Row(key, split_of.get(stem[v["article_id"]], "?"), verdict.is_detail, verdict.gain, verdict.new_words, verdict.new_nouns, cand.text, v["text"], wording, texts[other]))
+        judged = []
+        for groups in by_story.values():  # story by story, embedded in one call each, as the stage does
+            finder.begin_story()
+            finder.prefetch(list(groups.values()), texts)
+            judged += [(members, j) for members in groups.values() for j in finder.judge_group(members, texts)]
+        for members, (v, other, cand, verdict) in judged:
+            key = f"{stem[v['article_id']]}:{v['start'] + cand.start}:{v['start'] + cand.end}>{stem[other]}"
+            wording = " / ".join(m["text"] for m in members if m["article_id"] == other)
+            out.append(Row(key, split_of.get(stem[v["article_id"]], "?"), verdict.is_detail, verdict.gain, verdict.new_nouns, cand.text, v["text"], wording, texts[other]))
     return sorted({r.key: r for r in out}.values(), key=lambda r: r.key)
 
 

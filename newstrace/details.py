@@ -78,10 +78,7 @@ def candidates(doc: Any) -> list[Candidate]:
     for tok in doc:
         if tok.dep_ != "prep" or not any(c.dep_ in ("pobj", "pcomp") for c in tok.children):
             continue
-        start, end = tok.left_edge.i, tok.right_edge.i + 1
-        if tok.i != start:  # "just before X": the phrase starts at its modifier
-            start = min(start, tok.i)
-        spans.append((start, end))
+        spans.append((tok.left_edge.i, tok.right_edge.i + 1))  # "just before X": from its modifier
     outer = [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
     found = []
     for start, end in sorted(set(outer)):
@@ -115,8 +112,7 @@ class Verdict:
     """Whether a candidate is a detail against one other article, and the evidence."""
 
     is_detail: bool
-    new_words: tuple[str, ...]  # content words the other article never uses
-    new_nouns: tuple[str, ...]  # those of them that are nouns, names or numbers
+    new_nouns: tuple[str, ...]  # the phrase's nouns, names or numbers the other article never uses
     gain: float  # cosine to the other wording without the phrase minus with it
 
 
@@ -199,8 +195,7 @@ class DetailFinder:
         other_parts = {a: [m["text"][x:y] for m in members if m["article_id"] == a for x, y in parts[id(m)]]
                        for a in articles}
         wording = {a: " ".join(m["text"] for m in members if m["article_id"] == a) for a in articles}
-        encoder = self.encoder
-        encoder.prefetch(self._texts_to_embed(members, texts))  # nothing left to embed after ``prefetch``
+        encoder = self.encoder  # what ``prefetch`` did not embed, ``cosines`` embeds on demand
         found = []
         for m in members:
             for other in articles:
@@ -214,14 +209,12 @@ class DetailFinder:
                 for cand in cands[id(m)]:
                     if not (x <= cand.start and cand.end <= y):
                         continue  # part of the compound's other claim
-                    new = new_words(cand, forms[other])
-                    new_nouns = tuple(w for w in new if w in nouns[id(m)])
+                    new_nouns = tuple(w for w in new_words(cand, forms[other]) if w in nouns[id(m)])
                     gain = 0.0
                     if new_nouns:
                         cut = without(m["text"], cand.start, cand.end)
                         gain = float(encoder.cosines([cut], [wording[other]])[0, 0]) - base
-                    verdict = Verdict(decide(new_nouns, gain, min_gain=self.min_gain), tuple(new), new_nouns,
-                                      round(gain, 4))
+                    verdict = Verdict(decide(new_nouns, gain, min_gain=self.min_gain), new_nouns, round(gain, 4))
                     found.append((m, other, cand, verdict))
         return found
 

@@ -4,8 +4,8 @@
   articles' ``outlet`` field by a "The", case or punctuation only (its static outlet table says
   "The Guardian" where a corpus may say "Guardian"; the browser audit saw "The Maren Herald" beside
   "Maren Herald"): shown as stored, one outlet got two outlet pages and two graph nodes. Names are compared here
-  by a key that folds case, accents, punctuation, dotted initials and a leading "the" (letters
-  of every script kept: "Спутник" is not the empty string), and every spelling is
+  by ``attribution_sources.outlet_key`` (case, accents, quote marks, a leading "the"; letters
+  of every script kept) with dotted initials and all punctuation folded too, and every spelling is
   shown under one name: the outlet of the corpus's articles when one has that key (its page has
   articles), else the spelling cited most often. Domains ("rt.com") and names ("RT") keep apart:
   telling them to be one outlet needs a table, not a fold.
@@ -17,11 +17,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..attribution_sources import PRONOUNS, RELATIVE_PRONOUNS
+from ..attribution_sources import PRONOUNS, RELATIVE_PRONOUNS, outlet_key
 from ..provenance import article_label
 
 #: Source texts that name nobody unless resolved to what they refer to.
@@ -51,11 +50,9 @@ def name_key(name: str | None) -> str:
     """The key under which two spellings of one outlet compare equal: accents, case, a
     possessive "'s", dotted initials ("U.S." / "US"), punctuation and a leading "the" folded.
     Letters of every script are kept ("Спутник", "BBC 中文" is not "BBC")."""
-    text = "".join(c for c in unicodedata.normalize("NFKD", name or "") if not unicodedata.combining(c)).casefold()
-    text = re.sub(r"['’]s\b", "", text)
-    text = re.sub(r"\b(\w)\.(?=\w\b)", r"\1", text)  # U.S. -> US
+    text = re.sub(r"\b(\w)\.(?=\w\b)", r"\1", name or "")  # U.S. -> US
     text = re.sub(r"\b(\w)\.(?=\s|$)", r"\1", text)  # the last initial: "U.S." -> "us"
-    return re.sub(r"^the ", "", " ".join(_PUNCT.sub(" ", text).split()))
+    return re.sub(r"^the ", "", " ".join(_PUNCT.sub(" ", outlet_key(text)).split()))
 
 
 def is_unresolved_pronoun(source_text: str | None) -> bool:
