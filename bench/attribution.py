@@ -1,6 +1,7 @@
 """Benchmark attribution extraction on PolNeAR (../shared/data/polnear).
 
     python bench/attribution.py [--split dev|train] [--quick] [--runs 3] [--other-model PATH]
+    python bench/attribution.py --agreement [--split dev|train]
 
 Scores source, cue and content spans separately (micro over the split): exact match (same
 trimmed [start, end)) and overlap (one-to-one greedy pairing of spans that share a character).
@@ -38,38 +39,71 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def read_annotation(ann: Path, text: str) -> Spans:
+    """Source, cue and content spans of one annotator's .ann file for ``text``."""
+    spans: dict[str, tuple[str, tuple[int, int]]] = {}
+    gold: Spans = {t: [] for t in TYPES}
+    relations = []
+    for line in ann.read_text("utf-8").splitlines():
+        match = _SPAN_LINE.match(line)
+        if match:
+            frags = [tuple(map(int, f.split())) for f in match.group(3).split(";")]
+            spans[match.group(1)] = (match.group(2), (min(a for a, _ in frags), max(b for _, b in frags)))
+        elif line.startswith("E"):
+            relations.append(line.split("\t")[1].split())
+    for roles in relations:
+        for role in roles:
+            kind, _, tid = role.partition(":")
+            key = {"Source": "source", "Cue": "cue", "Content": "content", "Content2": "content"}.get(kind)
+            if key and tid in spans:
+                gold[key].append(_trim(text, *spans[tid][1]))
+    return {k: sorted(set(v)) for k, v in gold.items()}
+
+
+def annotations_by_article(split: str) -> dict[str, list[Path]]:
+    """Each article's .ann files, one per annotator, in file-name order."""
+    out: dict[str, list[Path]] = {}
+    for ann in sorted((DATA / split / "attributions").glob("*.ann")):
+        out.setdefault(ann.name.rsplit("_", 1)[0], []).append(ann)
+    return out
+
+
 def load_split(split: str, limit: int | None = None) -> list[tuple[str, str, Spans]]:
     """(name, text, gold spans by type) for each article of a PolNeAR split."""
-    folder = DATA / split
     out: list[tuple[str, str, Spans]] = []
-    seen: set[str] = set()
     # A few articles were annotated by several annotators (one .ann each): score the first.
-    for ann in sorted((folder / "attributions").glob("*.ann")):
-        base = ann.name.rsplit("_", 1)[0]
-        if base in seen:
-            continue
-        seen.add(base)
+    for base, anns in annotations_by_article(split).items():
         if limit is not None and len(out) >= limit:
             break
-        text = (folder / "text" / f"{base}.txt").read_text("utf-8")
-        spans: dict[str, tuple[str, tuple[int, int]]] = {}
-        gold: Spans = {t: [] for t in TYPES}
-        relations = []
-        for line in ann.read_text("utf-8").splitlines():
-            match = _SPAN_LINE.match(line)
-            if match:
-                frags = [tuple(map(int, f.split())) for f in match.group(3).split(";")]
-                spans[match.group(1)] = (match.group(2), (min(a for a, _ in frags), max(b for _, b in frags)))
-            elif line.startswith("E"):
-                relations.append(line.split("\t")[1].split())
-        for roles in relations:
-            for role in roles:
-                kind, _, tid = role.partition(":")
-                key = {"Source": "source", "Cue": "cue", "Content": "content", "Content2": "content"}.get(kind)
-                if key and tid in spans:
-                    gold[key].append(_trim(text, *spans[tid][1]))
-        out.append((base, text, {k: sorted(set(v)) for k, v in gold.items()}))
+        text = (DATA / split / "text" / f"{base}.txt").read_text("utf-8")
+        out.append((base, text, read_annotation(anns[0], text)))
     return out
+
+
+def agreement(split: str) -> None:
+    """Human against human, and the model against each human, on the articles of ``split``
+    that several annotators annotated: every unordered pair of annotators (exact F1 is
+    symmetric), and the model's spans scored against each annotator's file, micro over all."""
+    import itertools
+
+    texts, sets = [], []
+    for base, anns in annotations_by_article(split).items():
+        if len(anns) > 1:
+            text = (DATA / split / "text" / f"{base}.txt").read_text("utf-8")
+            texts.append(text)
+            sets.append([read_annotation(a, text) for a in anns])
+    preds = predict_newstrace(texts)
+    human = [(a, b) for group in sets for a, b in itertools.combinations(group, 2)]
+    model = [(g, p) for group, p in zip(sets, preds, strict=True) for g in group]
+    print(f"\nAgreement on PolNeAR {split}: {len(texts)} articles annotated by 2 or more annotators "
+          f"({sum(len(g) for g in sets)} annotation files, {len(human)} annotator pairs)")
+    if split == "train":
+        print("  caution: the model was trained on the first annotator's file of each of these articles")
+    for name, pairs in (("human vs human", human), ("model vs human", model)):
+        result = score([g for g, _ in pairs], [p for _, p in pairs])
+        print(f"  {name:15s}" + "".join(
+            f"  {key} exact {100 * result[key]['exact']:5.1f} overlap {100 * result[key]['overlap']:5.1f}"
+            for key in TYPES))
 
 
 def _predict(texts: list[str], rules_only: bool) -> list[Spans]:
@@ -207,6 +241,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--other-model", type=Path, default=None,
                         help="also time and score this attribution.json.gz (e.g. an older one from git)")
+    parser.add_argument("--agreement", action="store_true",
+                        help="only the inter-annotator agreement (and the model's) on multiply annotated articles")
     args = parser.parse_args()
     if not DATA.is_dir():
         print(f"SKIP: PolNeAR is not at {DATA}: check out ../shared beside the repo.")
@@ -215,6 +251,9 @@ def main() -> int:
     from newstrace.sentences import split_sentences
 
     spacy_nlp()  # load once, outside the timed runs
+    if args.agreement:
+        agreement(args.split)
+        return 0
     docs = load_split(args.split, 20 if args.quick else None)
     texts = [t for _, t, _ in docs]
     gold = [g for _, _, g in docs]
