@@ -1,13 +1,15 @@
 """Precision and recall of claim grouping on real articles: 15 BASIL events, labelled by hand.
 
-    python bench/trace_grouping.py [--split dev|test] [--db PATH] [--labels PATH] [--dump PATH]
+    python bench/trace_grouping.py [--split dev|test|test2|test3] [--link-scorer learned|cosine] [--db PATH] [--labels PATH] [--dump PATH]
 
 The 15 **dev** events are the second half of BASIL's events in name order (triplet uuid), the
 first 15 of them (the 15 **test** events, ``--split test``, are the next 15, labelled in
 ``bench/labels/basil_claim_pairs_test.tsv`` to check what the dev labels informed, and
 ``--split test2`` the 15 after those, ``basil_claim_pairs_test2.tsv``, labelled when the first
 test set had informed a choice): the events ``bench/reuse_quality.py --split test`` starts with, and the ones of the
-spot check in BENCHMARKS.md ("Trace"). Their 45 articles are written as JSON Lines (paragraphs
+spot check in BENCHMARKS.md ("Trace"). ``--split test3`` is the first 15 events of the *first* half
+(``basil_claim_pairs_test3.tsv``, labelled when test and test2 had each informed a choice; that half is
+``bench/reuse_quality.py``'s dev split, where reuse constants were chosen, never grouping ones). Their 45 articles are written as JSON Lines (paragraphs
 joined by blank lines, as in that spot check) into a temporary folder, ingested into a fresh
 store and analysed through the ``trace`` stage with the default configuration.
 
@@ -41,6 +43,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import sys
 import tempfile
 import time
@@ -58,11 +61,14 @@ DATA = REPO.parent / "shared" / "data" / "basil"
 LABELS = REPO / "bench" / "labels" / "basil_claim_pairs.tsv"
 TEST_LABELS = REPO / "bench" / "labels" / "basil_claim_pairs_test.tsv"
 TEST2_LABELS = REPO / "bench" / "labels" / "basil_claim_pairs_test2.tsv"
-#: split -> (events skipped before its 15, its labels)
-SPLITS = {"dev": (0, LABELS), "test": (15, TEST_LABELS), "test2": (30, TEST2_LABELS)}
+TEST3_LABELS = REPO / "bench" / "labels" / "basil_claim_pairs_test3.tsv"
+#: split -> (half of BASIL's events, events of that half skipped before its 15, its labels)
+SPLITS = {"dev": ("second", 0, LABELS), "test": ("second", 15, TEST_LABELS), "test2": ("second", 30, TEST2_LABELS),
+          "test3": ("first", 0, TEST3_LABELS)}
 EVENTS = 15
 CANDIDATE_COSINE = 0.60
-SWEEP = (0.60, 0.65, 0.70, 0.72, 0.75, 0.80, 0.85)
+SWEEP = (0.60, 0.65, 0.70, 0.72, 0.75, 0.80, 0.85)  # cosine thresholds (trace.link_scorer = "cosine")
+LINK_SWEEP = (0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.50)  # link probabilities (the learned scorer)
 LABEL_VALUES = ("same", "different")
 
 Key = tuple[str, int, int]  # (BASIL article file stem, start, end)
@@ -156,8 +162,9 @@ def score(grouped: Iterable[Pair], labels: Mapping[Pair, str]) -> Score:
 
 
 # -- the corpus and the pipeline ---------------------------------------------------------------------
-def basil_events(limit: int = EVENTS, skip: int = 0) -> list[list[dict[str, Any]]]:
-    """The chosen events' articles, in file-name order within an event (as bench/reuse_quality.py)."""
+def basil_events(limit: int = EVENTS, skip: int = 0, half: str = "second") -> list[list[dict[str, Any]]]:
+    """The chosen events' articles, in file-name order within an event (as bench/reuse_quality.py):
+    ``limit`` events after the first ``skip`` of the ``half`` ("first" or "second") of the events."""
     events: dict[str, list[dict[str, Any]]] = {}
     for path in sorted((DATA / "articles").glob("*/*.json")):
         doc = json.loads(path.read_text("utf-8"))
@@ -166,7 +173,8 @@ def basil_events(limit: int = EVENTS, skip: int = 0) -> list[list[dict[str, Any]
             {"stem": path.stem, "title": doc["title"], "outlet": doc["source"], "date": doc.get("date"),
              "text": "\n\n".join(p for p in paragraphs if p.strip())})
     keys = sorted(k for k, v in events.items() if len(v) == 3)
-    return [events[k] for k in keys[len(keys) // 2:][skip:skip + limit]]
+    chosen = keys[len(keys) // 2:] if half == "second" else keys[:len(keys) // 2]
+    return [events[k] for k in chosen[skip:skip + limit]]
 
 
 def write_jsonl(events: list[list[dict[str, Any]]], path: Path) -> None:
@@ -206,11 +214,12 @@ class StoryPairs:
     keys: dict[str, Key]  # claim id -> key
     texts: dict[Key, str]
     cosine: dict[Pair, float]  # every cross-article pair
+    link: dict[Pair, float]  # what links a pair: its probability (learned scorer) or similarity (cosine rule)
     similarity: dict[Pair, float]  # the stage's grouping similarity (before the passage floor)
     grouped: set[Pair]  # cross-article pairs in one stored claim group
     regrouped: dict[float, set[Pair]]  # threshold -> pairs grouped by group_claims at that threshold
     matches_store: bool  # trace_story here gave the stored groups
-    #: grouped pair -> how it was linked at the shipped threshold: "similarity" (cosine or word
+    #: grouped pair -> how it was linked at the shipped threshold: "link" (learned scorer), "similarity" (cosine or word
     #: overlap, with the number bonus), "passage" (raised to the threshold by an aligned passage
     #: of the reuse stage) or "chain" (below the threshold: joined through other claims of the group,
     #: or by a compound claim's clause or a restatement)
@@ -219,18 +228,18 @@ class StoryPairs:
     variants: dict[str, set[Pair]]
 
 
-def analyse(db: Path, skip: int = 0) -> tuple[list[StoryPairs], dict[str, Any]]:
+def analyse(db: Path, skip: int = 0, half: str = "second", link_scorer: str = "learned") -> tuple[list[StoryPairs], dict[str, Any]]:
     from newstrace import trace, trace_stage
     from newstrace.config import Config
     from newstrace.ingest import ingest
     from newstrace.pipeline import analyze
     from newstrace.store import Store
 
-    config = Config()
+    config = Config({"trace.link_scorer": link_scorer})
     info: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         jsonl = Path(tmp) / "basil.jsonl"
-        write_jsonl(basil_events(EVENTS, skip), jsonl)
+        write_jsonl(basil_events(EVENTS, skip, half), jsonl)
         store = Store.open(db)
         try:
             started = time.perf_counter()
@@ -245,6 +254,8 @@ def analyse(db: Path, skip: int = 0) -> tuple[list[StoryPairs], dict[str, Any]]:
 def _story_pairs(store: Any, config: Any, trace: Any, trace_stage: Any) -> list[StoryPairs]:
     import numpy as np
 
+    from newstrace.config import Config
+
     articles = store.rows("SELECT id, status, parent_id, metadata FROM articles")
     if any(a["status"] != "live" or a["parent_id"] for a in articles):
         raise SystemExit("an article was split by the segment stage: claim offsets would not be into the "
@@ -256,12 +267,26 @@ def _story_pairs(store: Any, config: Any, trace: Any, trace_stage: Any) -> list[
         articles_, claims, pairs, cited, passages = trace_stage._story_inputs(store, story["id"])
         with recorded_similarity() as calls:
             result = trace.trace_story(story["id"], articles_, claims, pairs, config, cited, passages)
-        vectors, final = calls[0]  # ``final``: after trace_story's passage floor
+        vectors = calls[0][0]
         keys = {c.id: (stem_of[c.article_id], c.start, c.end) for c in claims}
         texts = {keys[c.id]: c.text for c in claims}
         cosines = np.asarray(vectors) @ np.asarray(vectors).T
         plain = trace.similarity_matrix(claims, config["trace.number_bonus"], vectors=vectors)
-        cosine, similarity, final_similarity = {}, {}, {}
+        learned = config["trace.link_scorer"] == "learned"
+        threshold = config["trace.link_probability"] if learned else config["trace.group_threshold"]
+        if learned:
+            from newstrace.claim_links import link_probabilities
+
+            link_matrix = link_probabilities(claims, np.asarray(cosines, dtype=np.float64), plain)
+        else:
+            link_matrix = plain.copy()
+        # The stage's floor: aligned passages of reuse pairs only (trace.link_claims).
+        reused = {frozenset((p["a_id"], p["b_id"])) for p in pairs if p["relation"] in trace.LINEAGE_RANK}
+        floor = [p for p in passages if frozenset((p["a_id"], p["b_id"])) in reused]
+        floored = link_matrix.copy()
+        if floor:
+            trace._apply_passages(claims, floor, floored, threshold)
+        cosine, similarity, link, final_link = {}, {}, {}, {}
         for i, a in enumerate(claims):
             for j in range(i + 1, len(claims)):
                 b = claims[j]
@@ -269,47 +294,43 @@ def _story_pairs(store: Any, config: Any, trace: Any, trace_stage: Any) -> list[
                     pair = pair_of(keys[a.id], keys[b.id])
                     cosine[pair] = round(float(cosines[i, j]), 4)
                     similarity[pair] = round(float(plain[i, j]), 4)
-                    final_similarity[pair] = float(final[i, j])
+                    link[pair] = round(float(link_matrix[i, j]), 4)
+                    final_link[pair] = float(floored[i, j])
         grouped = _cross_pairs(_stored_groups(store, sid), keys)
         matches = grouped == _cross_pairs([{c.id for c in g} for g in result.groups], keys)
         order = [a["id"] for a in articles_]
 
-        def regroup(t: float, floor_passages: list[dict[str, Any]], claims: Any = claims, vectors: Any = vectors,
-                    order: list[str] = order, keys: dict[str, Key] = keys) -> set[Pair]:
-            """The stage's grouping re-run at threshold ``t`` with the passage floor of ``floor_passages``."""
+        def regroup(t: float, passages_: list[dict[str, Any]], reuse_only: bool = True, claims: Any = claims,
+                    vectors: Any = vectors, order: list[str] = order, keys: dict[str, Key] = keys,
+                    pairs: Any = pairs, learned: bool = learned) -> set[Pair]:
+            """The stage's grouping (``trace.link_claims``) re-run with its link threshold at ``t``."""
             # float64, as in the stage since 23 Nov 2026 (a float32 matrix stored a floor of 0.65 or
             # 0.70 just below the threshold, so those pairs failed ``>= threshold``).
             sims = trace.similarity_matrix(claims, config["trace.number_bonus"], vectors=vectors).astype(np.float64)
-            if floor_passages:
-                trace._apply_passages(claims, floor_passages, sims, t)
             comparable = sorted((a, b) for i, a in enumerate(order) for b in order[i + 1:])
-            groups = trace.group_claims(claims, order, comparable, threshold=t,
-                                        lexical_threshold=config["trace.lexical_threshold"], sims=sims,
-                                        average_floor=config["trace.group_average_floor"],
-                                        link_margin=config["trace.link_margin"])
+            overrides = {"trace.link_scorer": config["trace.link_scorer"],
+                         "trace.link_probability" if learned else "trace.group_threshold": t}
+            groups = trace.link_claims(claims, order, comparable, sims=sims, vectors=vectors, pairs=pairs,
+                                       passages=passages_, config=Config(overrides), reuse_only=reuse_only)
             return _cross_pairs([{c.id for c in g} for g in groups], keys)
 
-        threshold = config["trace.group_threshold"]
-        # The stage's floor: aligned passages of reuse pairs only (trace.trace_story).
-        reused = {frozenset((p["a_id"], p["b_id"])) for p in pairs if p["relation"] in trace.LINEAGE_RANK}
-        floor = [p for p in passages if frozenset((p["a_id"], p["b_id"])) in reused]
-        regrouped = {t: regroup(t, floor) for t in SWEEP}
+        regrouped = {t: regroup(t, passages) for t in (LINK_SWEEP if learned else SWEEP)}
         variants = {
             "no passage floor": regroup(threshold, []),
             "passage floor along every aligned pair, same-event too (the rule before 23 Nov 2026)": regroup(
-                threshold, passages),
+                threshold, passages, reuse_only=False),
         }
-        lexical = config["trace.lexical_threshold"]
+        lexical = math.inf if learned else config["trace.lexical_threshold"]
         linked_by = {}
         for pair in grouped:
             words = [trace.content_words(texts[k]) for k in pair]
-            if similarity[pair] >= threshold or trace.jaccard(*words) >= lexical:
-                linked_by[pair] = "similarity"
-            elif final_similarity[pair] >= threshold:
+            if link[pair] >= threshold or trace.jaccard(*words) >= lexical:
+                linked_by[pair] = "link" if learned else "similarity"
+            elif final_link[pair] >= threshold:
                 linked_by[pair] = "passage"
             else:
                 linked_by[pair] = "chain"
-        out.append(StoryPairs(keys, texts, cosine, similarity, grouped, regrouped, matches, linked_by, variants))
+        out.append(StoryPairs(keys, texts, cosine, link, similarity, grouped, regrouped, matches, linked_by, variants))
     return out
 
 
@@ -467,14 +488,16 @@ def report(stories: list[StoryPairs], labels: Mapping[Pair, str], reasons: Mappi
     low, high = story_bootstrap(stories, current)
     print(f"  95% interval, resampling the {len(stories)} stories (2,000 draws): precision {low[0]:.2f}-{high[0]:.2f}, "
           f"recall {low[1]:.2f}-{high[1]:.2f}")
-    print("\nif the group threshold were ... (an indication only; these labels set no threshold)")
-    print("  cosine: a pair counts as grouped when its MiniLM cosine reaches the threshold")
-    print("  regrouped: the stage's group_claims re-run at that threshold (word overlap, number bonus, "
-          "passage floor, one claim per article and group, restatements; not compound clauses)")
-    print(f"  {'threshold':>9}  {'cosine P':>10} {'R':>6} {'F1':>6} {'n':>4}   "
+    learned = bool(stories) and min(stories[0].regrouped) < min(SWEEP)
+    what = "link probability" if learned else "cosine"
+    print(f"\nif the {what} threshold were ... (an indication only; these labels set no threshold)")
+    print(f"  {what}: a pair counts as grouped when its {what} reaches the threshold")
+    print("  regrouped: the stage's grouping re-run at that threshold (passage floor, one claim per article and "
+          "group, average linkage, best counterparts, restatements; not compound clauses)")
+    print(f"  {'threshold':>9}  {'pairwise P':>10} {'R':>6} {'F1':>6} {'n':>4}   "
           f"{'regrouped P':>11} {'R':>6} {'F1':>6} {'n':>4} {'unlab.':>6}")
-    for t in SWEEP:
-        pairwise = score({p for s in stories for p, v in s.cosine.items() if v >= t}, current)
+    for t in sorted(stories[0].regrouped) if stories else ():
+        pairwise = score({p for s in stories for p, v in s.link.items() if v >= t}, current)
         regrouped = score({p for s in stories for p in s.regrouped[t]}, current)
         print(f"  {t:9.2f}  {_figure(pairwise.precision):>10} {_figure(pairwise.recall):>6} "
               f"{_figure(pairwise.f1):>6} {pairwise.grouped_labelled:>4}   {_figure(regrouped.precision):>11} "
@@ -482,7 +505,7 @@ def report(stories: list[StoryPairs], labels: Mapping[Pair, str], reasons: Mappi
               f"{regrouped.unlabelled_grouped:>6}")
     linked_by = {p: how for s in stories for p, how in s.linked_by.items()}
     print("\nhow the grouped pairs were linked (labelled same / labelled different):")
-    for how in ("similarity", "passage", "chain"):
+    for how in ("link", "similarity", "passage", "chain"):
         pairs = [p for p, h in linked_by.items() if h == how]
         print(f"  {how:10s} {sum(current.get(p) == 'same' for p in pairs):4d} / "
               f"{sum(current.get(p) == 'different' for p in pairs):4d}")
@@ -514,8 +537,11 @@ def main() -> None:
     parser.add_argument("--split", choices=SPLITS, default="dev",
                         help=f"dev: the 15 events above (labels in {LABELS.name}); "
                              f"test: the next 15 (labels in {TEST_LABELS.name}); test2: the 15 after those "
-                             f"(labels in {TEST2_LABELS.name})")
+                             f"(labels in {TEST2_LABELS.name}); test3: the first 15 of the first half "
+                             f"(labels in {TEST3_LABELS.name})")
     parser.add_argument("--labels", help="labels file (default: the split's)")
+    parser.add_argument("--link-scorer", choices=("learned", "cosine"), default="learned",
+                        help="trace.link_scorer: the learned link scorer (default) or the cosine rule before it")
     parser.add_argument("--dump", help="write the candidate pairs with their texts here (JSON Lines; "
                                        "outside the repository)")
     args = parser.parse_args()
@@ -526,12 +552,14 @@ def main() -> None:
         db = Path(args.db) if args.db else Path(tmp) / "basil.db"
         if db.exists():
             raise SystemExit(f"{db} exists: give a new path, the measurement needs a fresh store")
-        stories, info = analyse(db, skip=SPLITS[args.split][0])
-    print(f"{date.today().isoformat()}: {EVENTS} BASIL events ({args.split}), {info['ingest']} articles ingested, "
+        half, skip, _ = SPLITS[args.split]
+        stories, info = analyse(db, skip=skip, half=half, link_scorer=args.link_scorer)
+    print(f"{date.today().isoformat()}: {EVENTS} BASIL events ({args.split}, trace.link_scorer = {args.link_scorer}), "
+          f"{info['ingest']} articles ingested, "
           f"{len(stories)} stories traced, pipeline through trace in {info['seconds']} s")
     if args.dump:
         print(f"wrote {dump(stories, Path(args.dump))} candidate pairs with their texts to {args.dump}")
-    labels_path = Path(args.labels) if args.labels else SPLITS[args.split][1]
+    labels_path = Path(args.labels) if args.labels else SPLITS[args.split][2]
     if labels_path.exists():
         report(stories, read_labels(labels_path), read_reasons(labels_path))
     else:

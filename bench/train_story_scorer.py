@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -36,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from scorer_constants import write_scorer_constants  # noqa: E402
 from stories import DATA, bcubed, build_records, load_allsides  # noqa: E402
 
 from newstrace.clustering import ClusterParams, OnlineClusterer, Record  # noqa: E402
@@ -190,18 +190,7 @@ def choose_thresholds(held_records: Sequence[Record], held_gold: dict[str, str],
 
 
 def write_scorer(data: dict[str, object]) -> None:
-    path = REPO / "newstrace" / "story_scorer.py"
-    text = path.read_text("utf-8")
-    lines = ["DEFAULT_SCORER: dict[str, Any] = {", f'    "features": {list(FEATURES)!r},'.replace("'", '"')]
-    for key in ("mean", "scale", "coef"):
-        lines.append(f'    "{key}": {data[key]!r},')
-    lines.append(f'    "intercept": {data["intercept"]!r},')
-    lines.append(f'    "fitted_on": "{data["fitted_on"]}",')
-    lines.append("}")
-    new, count = re.subn(r"DEFAULT_SCORER: dict\[str, Any\] = \{.*?\n\}", "\n".join(lines), text, flags=re.S)
-    if count != 1:
-        raise SystemExit("could not find DEFAULT_SCORER in newstrace/story_scorer.py")
-    path.write_text(new, "utf-8")
+    write_scorer_constants(REPO / "newstrace" / "story_scorer.py", "DEFAULT_SCORER", {**data, "features": list(FEATURES)})
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
@@ -54,23 +54,28 @@ def number_overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
 @dataclass(frozen=True)
 class PairScorer:
-    """Standardise the features, then a logistic regression: P(same story)."""
+    """Standardise the features, then a logistic regression: P(same story). Subclasses score
+    other pairs with their own ``features`` (``claim_links.LinkScorer``)."""
 
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
 
+    features: ClassVar[tuple[str, ...]] = FEATURES
+    #: The command that refits the weights, named when a stored scorer does not match ``features``.
+    refit: ClassVar[str] = "python bench/train_story_scorer.py"
+
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PairScorer:
-        if list(data["features"]) != list(FEATURES):
-            raise ValueError(f"scorer features {data['features']} do not match {FEATURES}; refit it with "
-                             "`python bench/train_story_scorer.py`.")
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        if list(data["features"]) != list(cls.features):
+            raise ValueError(f"scorer features {data['features']} do not match {cls.features}; refit it with "
+                             f"`{cls.refit}`.")
         return cls(np.asarray(data["mean"], dtype=np.float64), np.asarray(data["scale"], dtype=np.float64),
                    np.asarray(data["coef"], dtype=np.float64), float(data["intercept"]))
 
     def probability(self, features: np.ndarray) -> np.ndarray:
-        """Rows of ``FEATURES`` values → same-story probabilities."""
+        """Rows of ``features`` values → probabilities."""
         if len(features) == 0:
             return np.zeros(0, dtype=np.float64)
         z = ((np.asarray(features, dtype=np.float64) - self.mean) / self.scale) @ self.coef + self.intercept

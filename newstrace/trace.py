@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -41,6 +42,16 @@ SETTINGS = (
             "A link between two claims counts only if it stands this far above each claim's next-best link into "
             "the other's article: 0 means they must be each other's best counterpart; -1 turns the rule off.",
             limits=(-1.0, 1.0)),
+    Setting("trace.link_scorer", "learned",
+            "How two claims of different articles are linked into one claim group: `learned` (a logistic regression "
+            "over cosine, word overlap, rare shared words, shared phrases, quantities, best counterparts and sources; "
+            "newstrace/claim_links.py) or `cosine` (the MiniLM cosine or word overlap against trace.group_threshold).",
+            choices=("learned", "cosine")),
+    Setting("trace.link_probability", 0.35,
+            "With the learned link scorer: probability at or above which two claims are linked.", limits=(0.0, 1.0)),
+    Setting("trace.link_average_floor", 0.7,
+            "With the learned link scorer: mean similarity (cosine or word overlap, as trace.group_average_floor) of "
+            "every cross pair that two groups must reach to merge.", limits=(0.0, 1.0)),
     Setting("trace.number_bonus", 0.1,
             "Added to the similarity of two claims that state the same quantity (value and unit)."),
     Setting("trace.mutation_threshold", 0.8,
@@ -334,6 +345,7 @@ def group_claims(
     sims: Any = None,
     average_floor: float = 0.0,
     link_margin: float = -1.0,
+    average_sims: Any = None,
 ) -> list[list[Claim]]:
     """Group claims that assert the same thing.
 
@@ -352,6 +364,8 @@ def group_claims(
     restating Sputnik's quote of the 9,000 fighters) and links at the threshold to another
     article's member. Without that, the lead would be listed as a claim only Sputnik carries.
     Groups come out ordered by their first article, claims inside a group by article order.
+    ``average_sims``: the matrix average linkage reads, when not ``sims`` (links scored as
+    probabilities, similarity averaged).
     """
     if not claims:
         return []
@@ -374,7 +388,8 @@ def group_claims(
         if ri == rj or articles_of[ri] & articles_of[rj]:
             continue
         if average_floor and (len(members_of[ri]) > 1 or len(members_of[rj]) > 1):
-            cross = [float(sims[a, b]) for a in members_of[ri] for b in members_of[rj]]
+            averaged = sims if average_sims is None else average_sims
+            cross = [float(averaged[a, b]) for a in members_of[ri] for b in members_of[rj]]
             if sum(cross) / len(cross) < average_floor:
                 continue
         uf.union(ri, rj)
@@ -647,6 +662,7 @@ def trace_story(
     config: Any,
     cited_outlets: dict[str, set[str]] | None = None,
     passages: Sequence[dict[str, Any]] = (),
+    link_scorer: Any = None,
 ) -> StoryTrace:
     """Group a story's claims and read the mutations along its lineage (pure function).
 
@@ -655,6 +671,7 @@ def trace_story(
     lie in the two sides of one passage align at least at the grouping threshold, since the
     reuse stage aligned them in context and in order (independent translations of one report
     say the same thing in words whose cosine alone is often below the threshold).
+    ``link_scorer``: a ``claim_links.LinkScorer`` to link claims with instead of the packaged one.
     """
     from .lineage import Encoder, clauses, compound_memberships, derivation_mutations, sentences
 
@@ -686,26 +703,16 @@ def trace_story(
         comparable = {(a, b) for i, a in enumerate(early) for b in order[i + 1:]}
         comparable |= {(p, c) for c, (p, _) in parents.items()}
     threshold = config["trace.group_threshold"]
-    lexical = config["trace.lexical_threshold"]
     # The texts the trace embeds, in one call: the claims, their clauses, and the sentences of the
     # articles on a lineage edge (the derivations read them to tell added and dropped claims).
     encoder = Encoder()
     on_lineage = set(parents) | {p for p, _ in parents.values()}
     encoder.prefetch([c.text for c in claims] + [p for c in claims for p in clauses(c.text)]
                      + [x for a in order if a in on_lineage for x in sentences(texts[a])])
-    sims: Any = similarity_matrix(claims, config["trace.number_bonus"],
-                                  vectors=encoder.vectors([c.text for c in claims])) if claims else None
-    # Aligned sentences vouch for a claim link only between a text and its reuse (a copy, a
-    # partial copy, a rewrite or translation). Two independent reports of one event (same-event)
-    # say neighbouring things in the same order: there alignment is not evidence of one claim
-    # (measured on 15 BASIL events: most false links came from it; BENCHMARKS.md "Trace").
-    reused = {frozenset((p["a_id"], p["b_id"])) for p in pairs if p.get("relation") in LINEAGE_RANK}
-    passages = [p for p in passages if frozenset((p["a_id"], p["b_id"])) in reused]
-    if claims and passages:
-        _apply_passages(claims, passages, sims, threshold)
-    groups = group_claims(claims, order, sorted(comparable), threshold=threshold, lexical_threshold=lexical, sims=sims,
-                          average_floor=config["trace.group_average_floor"],
-                          link_margin=config["trace.link_margin"])
+    vectors = encoder.vectors([c.text for c in claims]) if claims else None
+    sims: Any = similarity_matrix(claims, config["trace.number_bonus"], vectors=vectors) if claims else None
+    groups = link_claims(claims, order, sorted(comparable), sims=sims, vectors=vectors, pairs=pairs,
+                         passages=passages, config=config, scorer=link_scorer)
     group_of: dict[str, int] = {}
     index = {c.id: i for i, c in enumerate(claims)}
     similarity_to_first: dict[tuple[str, str], float] = {}  # (group's first claim, claim) -> similarity
@@ -740,6 +747,51 @@ def trace_story(
         if claim is not None:
             m.group_id = group_id(story_id, groups[group_of[claim.id]][0])
     return StoryTrace(story_id, groups, parents, mutations, similarity_to_first)
+
+
+def link_claims(
+    claims: Sequence[Claim], order: Sequence[str], comparable: Iterable[tuple[str, str]], *, sims: Any, vectors: Any,
+    pairs: Sequence[dict[str, Any]], passages: Sequence[dict[str, Any]], config: Any, scorer: Any = None,
+    reuse_only: bool = True,
+) -> list[list[Claim]]:
+    """The claim groups of one story (``group_claims``), with links scored as
+    ``trace.link_scorer`` says: ``learned`` links on ``claim_links``' probability, ``cosine`` on
+    ``sims`` (the MiniLM cosine, or word overlap, with the number bonus) against
+    ``trace.group_threshold``. ``scorer``: a ``claim_links.LinkScorer`` instead of the packaged one.
+
+    Aligned sentences vouch for a link only between a text and its reuse (a copy, a partial
+    copy, a rewrite or translation): the two sides of such a passage are raised to the
+    threshold. Two independent reports of one event (same-event) say neighbouring things in the
+    same order: there alignment is not evidence of one claim (measured on 15 BASIL events: most
+    false links came from it; BENCHMARKS.md "Trace"). ``sims`` is raised in place in both modes,
+    since the mutations read it. ``reuse_only=False`` takes every passage (a benchmark diagnostic)."""
+    if not claims:
+        return []
+    if reuse_only:
+        reused = {frozenset((p["a_id"], p["b_id"])) for p in pairs if p.get("relation") in LINEAGE_RANK}
+        passages = [p for p in passages if frozenset((p["a_id"], p["b_id"])) in reused]
+    threshold = config["trace.group_threshold"]
+    if passages:
+        _apply_passages(claims, passages, sims, threshold)
+    if config["trace.link_scorer"] == "cosine":
+        return group_claims(claims, order, comparable, threshold=threshold,
+                            lexical_threshold=config["trace.lexical_threshold"], sims=sims,
+                            average_floor=config["trace.group_average_floor"], link_margin=config["trace.link_margin"])
+    import numpy as np
+
+    from .claim_links import link_probabilities
+
+    probability = config["trace.link_probability"]
+    vectors = np.asarray(vectors, dtype=np.float64)
+    links = link_probabilities(claims, vectors @ vectors.T, sims, scorer)
+    if passages:
+        _apply_passages(claims, passages, links, probability)
+    # Word overlap is one of the scorer's features, so it is no separate way in.
+    # Average linkage reads the similarity, not the probability: the probability is spread by the
+    # regression, so a claim retold in ten near-copies would need a high probability to every one.
+    return group_claims(claims, order, comparable, threshold=probability, lexical_threshold=math.inf, sims=links,
+                        average_floor=config["trace.link_average_floor"], link_margin=config["trace.link_margin"],
+                        average_sims=sims)
 
 
 def _overlaps(claim: Claim, start: int, end: int) -> bool:

@@ -29,19 +29,25 @@ def _bench() -> ModuleType:
 bench = _bench()
 
 
-def _rows() -> list[list[str]]:
-    lines = [line for line in LABELS.read_text("utf-8").splitlines() if line.strip() and not line.startswith("#")]
+#: Every labelled set: split -> its labels file.
+SETS = {split: path for split, (_, _, path) in bench.SPLITS.items()}
+
+
+def _rows(path: Path = LABELS) -> list[list[str]]:
+    lines = [line for line in path.read_text("utf-8").splitlines() if line.strip() and not line.startswith("#")]
     assert lines[0].split("\t") == ["key_a", "key_b", "label", "reason"]
     return [line.split("\t") for line in lines[1:]]
 
 
-def test_trace_grouping_labels_definition_comes_first() -> None:
-    head = LABELS.read_text("utf-8").split("\nkey_a\t", 1)[0]
+@pytest.mark.parametrize("split", sorted(SETS))
+def test_trace_grouping_labels_definition_comes_first(split: str) -> None:
+    head = SETS[split].read_text("utf-8").split("\nkey_a\t", 1)[0]
     assert "same " in head and "different " in head and "proposition" in head
 
 
-def test_trace_grouping_labels_rows_are_well_formed() -> None:
-    rows = _rows()
+@pytest.mark.parametrize("split", sorted(SETS))
+def test_trace_grouping_labels_rows_are_well_formed(split: str) -> None:
+    rows = _rows(SETS[split])
     assert len(rows) >= 300
     seen: set[tuple[tuple[str, int, int], tuple[str, int, int]]] = set()
     for row in rows:
@@ -55,7 +61,7 @@ def test_trace_grouping_labels_rows_are_well_formed() -> None:
         assert pair not in seen, f"{key_a} / {key_b} labelled twice (in either order)"
         seen.add(pair)
     # read_labels enforces the same rules; it must accept the file as it is.
-    assert len(bench.read_labels(LABELS)) == len(rows)
+    assert len(bench.read_labels(SETS[split])) == len(rows)
 
 
 def test_trace_grouping_labels_reader_refuses_a_pair_given_both_ways(tmp_path: Path) -> None:
@@ -100,18 +106,20 @@ def test_trace_grouping_labels_score_counts_pairs() -> None:
     assert bench.article_recall(grouped | {bench.pair_of(a, e)}, labels) == (3, 4)
 
 
-def test_trace_grouping_labels_keys_point_into_basil_and_reasons_quote_little(shared_data: Path) -> None:
-    """Every key is a span of one of the 15 events' articles as the bench ingests them, and no
-    reason repeats four consecutive words of either claim (the repo holds no article text)."""
+@pytest.mark.parametrize("split", sorted(SETS))
+def test_trace_grouping_labels_keys_point_into_basil_and_reasons_quote_little(shared_data: Path, split: str) -> None:
+    """Every key is a span of one of the set's 15 events' articles as the bench ingests them, and
+    no reason repeats four consecutive words of either claim (the repo holds no article text)."""
     if not (shared_data / "basil" / "articles").is_dir():
         pytest.skip(f"BASIL is not under {shared_data}")
-    texts = {a["stem"]: a["text"] for event in bench.basil_events() for a in event}
+    half, skip, path = bench.SPLITS[split]
+    texts = {a["stem"]: a["text"] for event in bench.basil_events(bench.EVENTS, skip, half) for a in event}
     word = re.compile(r"[^\W_]+")
 
     def words(text: str) -> str:
         return " " + " ".join(w.lower() for w in word.findall(text)) + " "
 
-    for key_a, key_b, _, reason in _rows():
+    for key_a, key_b, _, reason in _rows(path):
         spans = []
         for stem, start, end in (bench.parse_key(key_a), bench.parse_key(key_b)):
             assert stem in texts, f"{stem} is not one of the 15 events' articles"

@@ -1,0 +1,163 @@
+"""Whether two claims of different articles assert the same thing: a learned link score.
+
+The trace groups claims by links between articles. A MiniLM cosine alone does not separate a
+claim's true counterpart from its neighbours in a story that tells one topic at length: two
+different quotes from one hearing score 0.75, while "he will decide by June whether to run"
+and "plans to decide by June whether to run" score the same. So a link is scored by a logistic
+regression over eight features of the pair (``FEATURES``):
+
+- ``cosine``: the MiniLM cosine of the two claims;
+- ``word_overlap``: Jaccard of their content words;
+- ``rare_word_overlap``: the cosine of their content words weighted by rarity *within the
+  story* (a word most claims of the story use, such as the story's main name, weighs little);
+- ``shared_trigrams``: shared three-word sequences, capped at 10, over 10;
+- ``same_quantity``: both state one quantity (value and unit);
+- ``best_counterparts``: each is the other's closest claim in the other's article (cosine);
+- ``cosine_margin``: how far the cosine stands above each claim's next-best cosine into the
+  other's article;
+- ``same_source``: 1 when both name one source, 0 when they name two, -1 when either names none.
+
+Fitted on 1,886 hand-labelled cross-article claim pairs of 45 BASIL events
+(``bench/labels/basil_claim_pairs*.tsv``: the dev, test and test2 sets) by
+``bench/train_claim_links.py``, which also prints the leave-one-set-out figures the feature set
+and the thresholds were chosen on. The weights are constants here: inference is numpy.
+
+Pairs whose cosine is below ``CANDIDATE_COSINE`` and whose word overlap is below
+``CANDIDATE_OVERLAP`` are never linked: no such pair was labelled, so the regression knows
+nothing there.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .story_scorer import PairScorer
+
+if TYPE_CHECKING:
+    from .trace import Claim
+
+__all__ = ["FEATURES", "LinkScorer", "DEFAULT_LINK_SCORER", "default_link_scorer", "link_features",
+           "link_probabilities", "CANDIDATE_COSINE", "CANDIDATE_OVERLAP"]
+
+FEATURES = ("cosine", "word_overlap", "rare_word_overlap", "shared_trigrams", "same_quantity",
+            "best_counterparts", "cosine_margin", "same_source")
+
+#: The labelled pools hold every cross-article pair at or above this cosine (and every pair
+#: the grouping made at any threshold of its sweep); below it and below ``CANDIDATE_OVERLAP``
+#: a pair gets probability 0.
+CANDIDATE_COSINE = 0.6
+CANDIDATE_OVERLAP = 0.6
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+class LinkScorer(PairScorer):
+    """Standardise the features, then a logistic regression: P(same claim)."""
+
+    features = FEATURES
+    refit = "python bench/train_claim_links.py --write"
+
+
+DEFAULT_LINK_SCORER: dict[str, Any] = {
+    "features": ["cosine", "word_overlap", "rare_word_overlap", "shared_trigrams", "same_quantity", "best_counterparts", "cosine_margin", "same_source"],
+    "mean": [0.648082, 0.151906, 0.128738, 0.086002, 0.02386, 0.248674, -0.065752, -0.188229],
+    "scale": [0.117224, 0.175921, 0.198994, 0.220635, 0.152613, 0.432245, 0.154925, 0.66186],
+    "coef": [0.424118, 0.074584, 1.796666, -0.202897, 0.05836, 0.204492, -0.202595, 0.363023],
+    "intercept": -1.246289,
+    "fitted_on": "BASIL claim pairs, dev + test + test2 labels (bench/train_claim_links.py)",
+}
+
+
+def default_link_scorer() -> LinkScorer:
+    """The packaged scorer (``DEFAULT_LINK_SCORER``)."""
+    return LinkScorer.from_dict(DEFAULT_LINK_SCORER)
+
+
+def link_features(claims: Sequence[Claim], cosines: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The cross-article pairs (i < j) of one story's claims and their ``FEATURES`` rows.
+    ``cosines``: the claims' MiniLM cosine matrix (no number bonus)."""
+    from .trace import content_words, jaccard, same_source_name
+
+    n = len(claims)
+    words = [content_words(c.text) for c in claims]
+    # Rarity within the story: a word most of the story's claims use says little about which
+    # claim a sentence tells.
+    frequency: dict[str, int] = {}
+    for w in words:
+        for x in w:
+            frequency[x] = frequency.get(x, 0) + 1
+    weight = {x: math.log((n + 1) / (f + 0.5)) ** 2 for x, f in frequency.items()}
+    norms = [math.sqrt(sum(weight[x] for x in w)) for w in words]
+    trigrams = []
+    for c in claims:
+        tokens = _WORD.findall(c.text.lower())
+        trigrams.append({tuple(tokens[k:k + 3]) for k in range(len(tokens) - 2)})
+    quantities = [{(v, u) for v, u, _ in c.numbers if v is not None} for c in claims]
+    by_article: dict[str, list[int]] = {}
+    for i, c in enumerate(claims):
+        by_article.setdefault(c.article_id, []).append(i)
+    # Each claim's best and second-best cosine into every other article.
+    top: dict[tuple[int, str], tuple[float, float]] = {}
+    for i in range(n):
+        for article, members in by_article.items():
+            if article == claims[i].article_id:
+                continue
+            row = sorted((float(cosines[i, k]) for k in members), reverse=True)
+            top[(i, article)] = (row[0], row[1] if len(row) > 1 else -math.inf)
+    pairs: list[tuple[int, int]] = []
+    rows: list[list[float]] = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            a, b = claims[i], claims[j]
+            if a.article_id == b.article_id:
+                continue
+            cosine = float(cosines[i, j])
+            best_i, second_i = top[(i, b.article_id)]
+            best_j, second_j = top[(j, a.article_id)]
+            # The rival of the pair on each side: the best other claim, i.e. the second best
+            # when this pair is the best.
+            rival_i = second_i if cosine >= best_i else best_i
+            rival_j = second_j if cosine >= best_j else best_j
+            rival = max(rival_i, rival_j)
+            shared = words[i] & words[j]
+            rare = (sum(weight[x] for x in shared) / (norms[i] * norms[j])) if shared and norms[i] and norms[j] else 0.0
+            if a.source_name and b.source_name:
+                same_source = 1.0 if same_source_name(a.source_name, b.source_name) else 0.0
+            else:
+                same_source = -1.0
+            pairs.append((i, j))
+            rows.append([
+                cosine,
+                jaccard(words[i], words[j]),
+                rare,
+                min(len(trigrams[i] & trigrams[j]), 10) / 10.0,
+                1.0 if quantities[i] & quantities[j] else 0.0,
+                1.0 if cosine >= best_i and cosine >= best_j else 0.0,
+                cosine - (rival if rival > -math.inf else 0.0),
+                same_source,
+            ])
+    return pairs, np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+
+
+def link_probabilities(claims: Sequence[Claim], cosines: np.ndarray, base: np.ndarray,
+                       scorer: LinkScorer | None = None) -> np.ndarray:
+    """``base`` (the trace's similarity matrix) with every cross-article entry replaced by the
+    probability that the two claims are one claim. Same-article entries keep ``base``: the
+    grouping reads them to find a claim that restates another of its own article."""
+    scorer = scorer or default_link_scorer()
+    out = np.array(base, dtype=np.float64, copy=True)
+    pairs, rows = link_features(claims, cosines)
+    if not pairs:
+        return out
+    probability = scorer.probability(rows)
+    candidate = (rows[:, 0] >= CANDIDATE_COSINE) | (rows[:, 1] >= CANDIDATE_OVERLAP)
+    probability = np.where(candidate, probability, 0.0)
+    index = np.asarray(pairs)
+    out[index[:, 0], index[:, 1]] = probability
+    out[index[:, 1], index[:, 0]] = probability
+    return out
