@@ -78,9 +78,11 @@ def default_link_scorer() -> LinkScorer:
     return LinkScorer.from_dict(DEFAULT_LINK_SCORER)
 
 
-def link_features(claims: Sequence[Claim], cosines: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
+def link_features(claims: Sequence[Claim], cosines: np.ndarray,
+                  wanted: np.ndarray | None = None) -> tuple[list[tuple[int, int]], np.ndarray]:
     """The cross-article pairs (i < j) of one story's claims and their ``FEATURES`` rows.
-    ``cosines``: the claims' MiniLM cosine matrix (no number bonus)."""
+    ``cosines``: the claims' MiniLM cosine matrix (no number bonus). ``wanted``: a boolean
+    matrix; only pairs marked there (at [i, j], i < j) are scored (default: all)."""
     from .trace import content_words, jaccard, same_source_name
 
     n = len(claims)
@@ -101,24 +103,27 @@ def link_features(claims: Sequence[Claim], cosines: np.ndarray) -> tuple[list[tu
     by_article: dict[str, list[int]] = {}
     for i, c in enumerate(claims):
         by_article.setdefault(c.article_id, []).append(i)
-    # Each claim's best and second-best cosine into every other article.
-    top: dict[tuple[int, str], tuple[float, float]] = {}
-    for i in range(n):
-        for article, members in by_article.items():
-            if article == claims[i].article_id:
-                continue
-            row = sorted((float(cosines[i, k]) for k in members), reverse=True)
-            top[(i, article)] = (row[0], row[1] if len(row) > 1 else -math.inf)
+    # Each claim's best and second-best cosine into every article (its own included; only other
+    # articles are read).
+    best: dict[str, np.ndarray] = {}
+    second: dict[str, np.ndarray] = {}
+    for article, members in by_article.items():
+        block = np.asarray(cosines, dtype=np.float64)[:, members]
+        if block.shape[1] > 1:
+            top2 = -np.partition(-block, 1, axis=1)[:, :2]
+            best[article], second[article] = top2[:, 0], top2[:, 1]
+        else:
+            best[article], second[article] = block[:, 0], np.full(n, -math.inf)
     pairs: list[tuple[int, int]] = []
     rows: list[list[float]] = []
     for i in range(n):
         for j in range(i + 1, n):
             a, b = claims[i], claims[j]
-            if a.article_id == b.article_id:
+            if a.article_id == b.article_id or (wanted is not None and not wanted[i, j]):
                 continue
             cosine = float(cosines[i, j])
-            best_i, second_i = top[(i, b.article_id)]
-            best_j, second_j = top[(j, a.article_id)]
+            best_i, second_i = float(best[b.article_id][i]), float(second[b.article_id][i])
+            best_j, second_j = float(best[a.article_id][j]), float(second[a.article_id][j])
             # The rival of the pair on each side: the best other claim, i.e. the second best
             # when this pair is the best.
             rival_i = second_i if cosine >= best_i else best_i
@@ -151,7 +156,13 @@ def link_probabilities(claims: Sequence[Claim], cosines: np.ndarray, base: np.nd
     grouping reads them to find a claim that restates another of its own article."""
     scorer = scorer or default_link_scorer()
     out = np.array(base, dtype=np.float64, copy=True)
-    pairs, rows = link_features(claims, cosines)
+    articles = np.asarray([c.article_id for c in claims], dtype=object)
+    cross = articles[:, None] != articles[None, :]
+    # Only pairs that can pass the gate below are scored: the cosine, or the similarity (which
+    # holds the word overlap), reaches it. Every other cross-article pair is 0.
+    wanted = cross & ((np.asarray(cosines) >= CANDIDATE_COSINE) | (out >= min(CANDIDATE_COSINE, CANDIDATE_OVERLAP)))
+    out[cross] = 0.0
+    pairs, rows = link_features(claims, cosines, wanted)
     if not pairs:
         return out
     probability = scorer.probability(rows)
