@@ -191,7 +191,7 @@ def recorded_similarity() -> Iterator[list[tuple[Any, Any]]]:
 
     ``trace_story`` builds both inside and does not return them; recording them keeps this
     script on the stage's own numbers (the same vectors, batched the same way, and the same
-    matrix, which ``_apply_passages`` then raises in place) instead of a re-computation."""
+    matrix, which the passage floor then raises in place) instead of a re-computation."""
     from newstrace import trace
 
     calls: list[tuple[Any, Any]] = []
@@ -254,6 +254,7 @@ def analyse(db: Path, skip: int = 0, half: str = "second", link_scorer: str = "l
 def _story_pairs(store: Any, config: Any, trace: Any, trace_stage: Any) -> list[StoryPairs]:
     import numpy as np
 
+    from newstrace.claim_links import link_claims
     from newstrace.config import Config
 
     articles = store.rows("SELECT id, status, parent_id, metadata FROM articles")
@@ -280,12 +281,12 @@ def _story_pairs(store: Any, config: Any, trace: Any, trace_stage: Any) -> list[
             link_matrix = link_probabilities(claims, np.asarray(cosines, dtype=np.float64), plain)
         else:
             link_matrix = plain.copy()
-        # The stage's floor: aligned passages of reuse pairs only (trace.link_claims).
+        # The stage's floor: aligned passages of reuse pairs only (claim_links.link_claims).
         reused = {frozenset((p["a_id"], p["b_id"])) for p in pairs if p["relation"] in trace.LINEAGE_RANK}
         floor = [p for p in passages if frozenset((p["a_id"], p["b_id"])) in reused]
         floored = link_matrix.copy()
-        if floor:
-            trace._apply_passages(claims, floor, floored, threshold)
+        for i, j in trace.passage_matches(claims, floor, plain) if floor else ():
+            floored[i, j] = floored[j, i] = max(floored[i, j], threshold)
         cosine, similarity, link, final_link = {}, {}, {}, {}
         for i, a in enumerate(claims):
             for j in range(i + 1, len(claims)):
@@ -303,15 +304,15 @@ def _story_pairs(store: Any, config: Any, trace: Any, trace_stage: Any) -> list[
         def regroup(t: float, passages_: list[dict[str, Any]], reuse_only: bool = True, claims: Any = claims,
                     vectors: Any = vectors, order: list[str] = order, keys: dict[str, Key] = keys,
                     pairs: Any = pairs, learned: bool = learned) -> set[Pair]:
-            """The stage's grouping (``trace.link_claims``) re-run with its link threshold at ``t``."""
+            """The stage's grouping (``claim_links.link_claims``) re-run with its link threshold at ``t``."""
             # float64, as in the stage since 23 Nov 2026 (a float32 matrix stored a floor of 0.65 or
             # 0.70 just below the threshold, so those pairs failed ``>= threshold``).
             sims = trace.similarity_matrix(claims, config["trace.number_bonus"], vectors=vectors).astype(np.float64)
             comparable = sorted((a, b) for i, a in enumerate(order) for b in order[i + 1:])
             overrides = {"trace.link_scorer": config["trace.link_scorer"],
                          "trace.link_probability" if learned else "trace.group_threshold": t}
-            groups = trace.link_claims(claims, order, comparable, sims=sims, vectors=vectors, pairs=pairs,
-                                       passages=passages_, config=Config(overrides), reuse_only=reuse_only)
+            groups = link_claims(claims, order, comparable, sims=sims, vectors=vectors, pairs=pairs,
+                                 passages=passages_, config=Config(overrides), reuse_only=reuse_only)
             return _cross_pairs([{c.id for c in g} for g in groups], keys)
 
         regrouped = {t: regroup(t, passages) for t in (LINK_SWEEP if learned else SWEEP)}

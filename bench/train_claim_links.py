@@ -13,7 +13,7 @@ Each set's 45 articles go through the pipeline as in ``bench/trace_grouping.py``
 claims and the vectors the trace stage embeds for them are recorded, and the features are
 ``claim_links.link_features`` of those, exactly as at run time. *Leave one set out*: the scorer
 is fitted on two sets and the held set's stories are grouped by the stage's own
-``trace.link_claims``; pairwise precision and recall are scored against the held set's labels,
+``claim_links.link_claims``; pairwise precision and recall are scored against the held set's labels,
 beside the cosine rule (``trace.link_scorer = "cosine"``) on the same claims. The thresholds
 (``trace.link_probability``, and ``trace.link_average_floor``, which average linkage reads on the
 similarity scale) were chosen by the mean F1 of the
@@ -95,7 +95,7 @@ def labelled_rows(stories: list[Story], labels: dict[grouping.Pair, str]) -> tup
     """Feature rows and 0/1 labels of the labelled pairs of ``stories``."""
     import numpy as np
 
-    from newstrace.claim_links import link_features
+    from newstrace.claim_links import CANDIDATE_COSINE, CANDIDATE_OVERLAP, link_features
 
     rows, ys = [], []
     seen: set[grouping.Pair] = set()  # two claims of one span (a claim told twice in one sentence) count once
@@ -104,6 +104,9 @@ def labelled_rows(stories: list[Story], labels: dict[grouping.Pair, str]) -> tup
         pairs, features = link_features(s.claims, vectors @ vectors.T)
         for (i, j), f in zip(pairs, features, strict=True):
             key = grouping.pair_of(s.keys[s.claims[i].id], s.keys[s.claims[j].id])
+            # Only pairs the gate lets through: the others get 0 at run time whatever the fit.
+            if f[0] < CANDIDATE_COSINE and f[1] < CANDIDATE_OVERLAP:
+                continue
             if key in labels and key not in seen:
                 seen.add(key)
                 rows.append(f)
@@ -128,12 +131,13 @@ def fit(x: Any, y: Any, fitted_on: str) -> dict[str, Any]:
 def group_pairs(stories: list[Story], config: Any, scorer: Any) -> set[grouping.Pair]:
     """Cross-article pairs the stage's grouping puts in one claim group."""
     from newstrace import trace
+    from newstrace.claim_links import link_claims
 
     found: set[grouping.Pair] = set()
     for s in stories:
         sims = trace.similarity_matrix(s.claims, config["trace.number_bonus"], vectors=s.vectors)
         comparable = sorted((a, b) for i, a in enumerate(s.order) for b in s.order[i + 1:])
-        groups = trace.link_claims(s.claims, s.order, comparable, sims=sims, vectors=s.vectors, pairs=s.pairs,
+        groups = link_claims(s.claims, s.order, comparable, sims=sims, vectors=s.vectors, pairs=s.pairs,
                                    passages=s.passages, config=config, scorer=scorer)
         found |= grouping._cross_pairs([{c.id for c in g} for g in groups], s.keys)
     return found

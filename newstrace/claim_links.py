@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .trace import Claim
 
 __all__ = ["FEATURES", "LinkScorer", "DEFAULT_LINK_SCORER", "default_link_scorer", "link_features",
-           "link_probabilities", "CANDIDATE_COSINE", "CANDIDATE_OVERLAP"]
+           "link_probabilities", "link_claims", "CANDIDATE_COSINE", "CANDIDATE_OVERLAP", "RARITY_MIN_CLAIMS"]
 
 FEATURES = ("cosine", "word_overlap", "rare_word_overlap", "shared_trigrams", "same_quantity",
             "best_counterparts", "cosine_margin", "same_source")
@@ -52,6 +52,9 @@ FEATURES = ("cosine", "word_overlap", "rare_word_overlap", "shared_trigrams", "s
 #: a pair gets probability 0.
 CANDIDATE_COSINE = 0.6
 CANDIDATE_OVERLAP = 0.6
+#: Word rarity is counted within the story, but as if it had at least this many claims. The
+#: training stories hold 19 to 99 claims (median 53; 12 of 44 have fewer than 40).
+RARITY_MIN_CLAIMS = 40
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -65,10 +68,10 @@ class LinkScorer(PairScorer):
 
 DEFAULT_LINK_SCORER: dict[str, Any] = {
     "features": ["cosine", "word_overlap", "rare_word_overlap", "shared_trigrams", "same_quantity", "best_counterparts", "cosine_margin", "same_source"],
-    "mean": [0.648082, 0.151906, 0.128738, 0.086002, 0.02386, 0.248674, -0.065752, -0.188229],
-    "scale": [0.117224, 0.175921, 0.198994, 0.220635, 0.152613, 0.432245, 0.154925, 0.66186],
-    "coef": [0.424118, 0.074584, 1.796666, -0.202897, 0.05836, 0.204492, -0.202595, 0.363023],
-    "intercept": -1.246289,
+    "mean": [0.677792, 0.164863, 0.139715, 0.095389, 0.019938, 0.274766, -0.049792, -0.182555],
+    "scale": [0.082518, 0.185517, 0.210407, 0.234641, 0.139786, 0.446396, 0.152131, 0.658286],
+    "coef": [0.664337, 0.123177, 1.829366, -0.287034, -0.011962, 0.261106, -0.335192, 0.282176],
+    "intercept": -1.155661,
     "fitted_on": "BASIL claim pairs, dev + test + test2 labels (bench/train_claim_links.py)",
 }
 
@@ -93,7 +96,10 @@ def link_features(claims: Sequence[Claim], cosines: np.ndarray,
     for w in words:
         for x in w:
             frequency[x] = frequency.get(x, 0) + 1
-    weight = {x: math.log((n + 1) / (f + 0.5)) ** 2 for x, f in frequency.items()}
+    # Counted as if the story had at least RARITY_MIN_CLAIMS claims: in a story of two short
+    # items every word is in half the claims, and rarity would say nothing.
+    size = max(n, RARITY_MIN_CLAIMS)
+    weight = {x: math.log((size + 1) / (f + 0.5)) ** 2 for x, f in frequency.items()}
     norms = [math.sqrt(sum(weight[x] for x in w)) for w in words]
     trigrams = []
     for c in claims:
@@ -143,21 +149,26 @@ def link_features(claims: Sequence[Claim], cosines: np.ndarray,
                 min(len(trigrams[i] & trigrams[j]), 10) / 10.0,
                 1.0 if quantities[i] & quantities[j] else 0.0,
                 1.0 if cosine >= best_i and cosine >= best_j else 0.0,
-                cosine - (rival if rival > -math.inf else 0.0),
+                cosine - rival if rival > -math.inf else 0.0,  # no rival on either side: no margin to read
                 same_source,
             ])
     return pairs, np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
 
 def link_probabilities(claims: Sequence[Claim], cosines: np.ndarray, base: np.ndarray,
-                       scorer: LinkScorer | None = None) -> np.ndarray:
+                       scorer: LinkScorer | None = None,
+                       comparable: Iterable[tuple[str, str]] | None = None) -> np.ndarray:
     """``base`` (the trace's similarity matrix) with every cross-article entry replaced by the
     probability that the two claims are one claim. Same-article entries keep ``base``: the
-    grouping reads them to find a claim that restates another of its own article."""
+    grouping reads them to find a claim that restates another of its own article.
+    ``comparable``: the article pairs the grouping compares (default: all); others get 0."""
     scorer = scorer or default_link_scorer()
     out = np.array(base, dtype=np.float64, copy=True)
     articles = np.asarray([c.article_id for c in claims], dtype=object)
     cross = articles[:, None] != articles[None, :]
+    if comparable is not None:
+        allowed = {frozenset(p) for p in comparable}
+        cross &= np.asarray([[frozenset((a, b)) in allowed for b in articles] for a in articles], dtype=bool)
     # Only pairs that can pass the gate below are scored: the cosine, or the similarity (which
     # holds the word overlap), reaches it. Every other cross-article pair is 0.
     wanted = cross & ((np.asarray(cosines) >= CANDIDATE_COSINE) | (out >= min(CANDIDATE_COSINE, CANDIDATE_OVERLAP)))
@@ -172,3 +183,52 @@ def link_probabilities(claims: Sequence[Claim], cosines: np.ndarray, base: np.nd
     out[index[:, 0], index[:, 1]] = probability
     out[index[:, 1], index[:, 0]] = probability
     return out
+
+
+def link_claims(
+    claims: Sequence[Claim], order: Sequence[str], comparable: Sequence[tuple[str, str]], *, sims: Any, vectors: Any,
+    pairs: Sequence[dict[str, Any]], passages: Sequence[dict[str, Any]], config: Any, scorer: LinkScorer | None = None,
+    reuse_only: bool = True,
+) -> list[list[Claim]]:
+    """The claim groups of one story (``trace.group_claims``), with links scored as
+    ``trace.link_scorer`` says: ``learned`` on the probability of ``link_probabilities``,
+    ``cosine`` on ``sims`` (the MiniLM cosine, or word overlap, with the number bonus) against
+    ``trace.group_threshold``. ``scorer``: another ``LinkScorer`` than the packaged one.
+
+    Aligned sentences vouch for a link only between a text and its reuse (a copy, a partial
+    copy, a rewrite or translation): the claims the two sides of such a passage hold are matched
+    (by ``sims``) and raised to the threshold. Two independent reports of one event (same-event)
+    say neighbouring things in the same order: there alignment is not evidence of one claim
+    (measured on 15 BASIL events: most false links came from it; BENCHMARKS.md "Trace"). ``sims``
+    is raised in place in both modes, since the mutations read it. ``reuse_only=False`` takes
+    every passage (a benchmark diagnostic)."""
+    from .trace import LINEAGE_RANK, group_claims, passage_matches
+
+    if not claims:
+        return []
+    if reuse_only:
+        reused = {frozenset((p["a_id"], p["b_id"])) for p in pairs if p.get("relation") in LINEAGE_RANK}
+        passages = [p for p in passages if frozenset((p["a_id"], p["b_id"])) in reused]
+    threshold = config["trace.group_threshold"]
+    # Matched on the similarity: a translation's aligned claims often score below the scorer's
+    # gate, where every probability is 0 and could not tell the counterparts apart.
+    matched = passage_matches(claims, passages, sims) if passages else []
+    for i, j in matched:
+        if sims[i, j] < threshold:
+            sims[i, j] = sims[j, i] = threshold
+    if config["trace.link_scorer"] == "cosine":
+        return group_claims(claims, order, comparable, threshold=threshold,
+                            lexical_threshold=config["trace.lexical_threshold"], sims=sims,
+                            average_floor=config["trace.group_average_floor"], link_margin=config["trace.link_margin"])
+    probability = config["trace.link_probability"]
+    vectors = np.asarray(vectors, dtype=np.float64)
+    links = link_probabilities(claims, vectors @ vectors.T, sims, scorer, comparable)
+    for i, j in matched:
+        if links[i, j] < probability:
+            links[i, j] = links[j, i] = probability
+    # Word overlap is one of the scorer's features, so it is no separate way in. Average linkage
+    # reads the similarity, not the probability: the regression spreads probabilities, so a claim
+    # retold in ten near-copies would need a high probability to every one.
+    return group_claims(claims, order, comparable, threshold=probability, lexical_threshold=math.inf, sims=links,
+                        average_floor=config["trace.link_average_floor"], link_margin=config["trace.link_margin"],
+                        average_sims=sims)

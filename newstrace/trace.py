@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -31,24 +30,30 @@ STAGE = "trace"
 
 SETTINGS = (
     Setting("trace.group_threshold", 0.72,
-            "Cosine (MiniLM) at or above which two claims of different articles assert the same thing."),
+            "With trace.link_scorer = cosine: cosine (MiniLM) at or above which two claims of different articles "
+            "assert the same thing. In both modes: the similarity that claims of an aligned passage are raised to "
+            "(read by the mutations), and the cosine at which a compound claim's clause joins a group."),
     Setting("trace.lexical_threshold", 0.6,
-            "Word-overlap (Jaccard of content words) at or above which two claims align regardless of cosine."),
+            "With trace.link_scorer = cosine: word overlap (Jaccard of content words) at or above which two claims "
+            "align regardless of cosine."),
     Setting("trace.group_average_floor", 0.6,
-            "Mean similarity of every cross pair that two groups must reach to merge (average linkage): a link "
-            "between one member of each is not enough, so neighbouring claims do not chain into one group.",
+            "With trace.link_scorer = cosine: mean similarity of every cross pair that two groups must reach to merge "
+            "(average linkage): a link between one member of each is not enough, so neighbouring claims do not "
+            "chain into one group.",
             limits=(0.0, 1.0)),
     Setting("trace.link_margin", 0.0,
             "A link between two claims counts only if it stands this far above each claim's next-best link into "
-            "the other's article: 0 means they must be each other's best counterpart; -1 turns the rule off.",
+            "the other's article (in link probability with the learned scorer, in similarity with the cosine "
+            "rule): 0 means they must be each other's best counterpart; -1 turns the rule off.",
             limits=(-1.0, 1.0)),
     Setting("trace.link_scorer", "learned",
             "How two claims of different articles are linked into one claim group: `learned` (a logistic regression "
             "over cosine, word overlap, rare shared words, shared phrases, quantities, best counterparts and sources; "
             "newstrace/claim_links.py) or `cosine` (the MiniLM cosine or word overlap against trace.group_threshold).",
             choices=("learned", "cosine")),
-    Setting("trace.link_probability", 0.35,
-            "With the learned link scorer: probability at or above which two claims are linked.", limits=(0.0, 1.0)),
+    Setting("trace.link_probability", 0.25,
+            "With the learned link scorer: probability at or above which two claims are linked (pairs the scorer "
+            "never links have probability 0, so the lowest allowed value is above it).", limits=(0.01, 1.0)),
     Setting("trace.link_average_floor", 0.7,
             "With the learned link scorer: mean similarity (cosine or word overlap, as trace.group_average_floor) of "
             "every cross pair that two groups must reach to merge.", limits=(0.0, 1.0)),
@@ -673,6 +678,7 @@ def trace_story(
     say the same thing in words whose cosine alone is often below the threshold).
     ``link_scorer``: a ``claim_links.LinkScorer`` to link claims with instead of the packaged one.
     """
+    from .claim_links import link_claims
     from .lineage import Encoder, clauses, compound_memberships, derivation_mutations, sentences
 
     order = [a["id"] for a in articles]  # oldest first
@@ -749,51 +755,6 @@ def trace_story(
     return StoryTrace(story_id, groups, parents, mutations, similarity_to_first)
 
 
-def link_claims(
-    claims: Sequence[Claim], order: Sequence[str], comparable: Iterable[tuple[str, str]], *, sims: Any, vectors: Any,
-    pairs: Sequence[dict[str, Any]], passages: Sequence[dict[str, Any]], config: Any, scorer: Any = None,
-    reuse_only: bool = True,
-) -> list[list[Claim]]:
-    """The claim groups of one story (``group_claims``), with links scored as
-    ``trace.link_scorer`` says: ``learned`` links on ``claim_links``' probability, ``cosine`` on
-    ``sims`` (the MiniLM cosine, or word overlap, with the number bonus) against
-    ``trace.group_threshold``. ``scorer``: a ``claim_links.LinkScorer`` instead of the packaged one.
-
-    Aligned sentences vouch for a link only between a text and its reuse (a copy, a partial
-    copy, a rewrite or translation): the two sides of such a passage are raised to the
-    threshold. Two independent reports of one event (same-event) say neighbouring things in the
-    same order: there alignment is not evidence of one claim (measured on 15 BASIL events: most
-    false links came from it; BENCHMARKS.md "Trace"). ``sims`` is raised in place in both modes,
-    since the mutations read it. ``reuse_only=False`` takes every passage (a benchmark diagnostic)."""
-    if not claims:
-        return []
-    if reuse_only:
-        reused = {frozenset((p["a_id"], p["b_id"])) for p in pairs if p.get("relation") in LINEAGE_RANK}
-        passages = [p for p in passages if frozenset((p["a_id"], p["b_id"])) in reused]
-    threshold = config["trace.group_threshold"]
-    if passages:
-        _apply_passages(claims, passages, sims, threshold)
-    if config["trace.link_scorer"] == "cosine":
-        return group_claims(claims, order, comparable, threshold=threshold,
-                            lexical_threshold=config["trace.lexical_threshold"], sims=sims,
-                            average_floor=config["trace.group_average_floor"], link_margin=config["trace.link_margin"])
-    import numpy as np
-
-    from .claim_links import link_probabilities
-
-    probability = config["trace.link_probability"]
-    vectors = np.asarray(vectors, dtype=np.float64)
-    links = link_probabilities(claims, vectors @ vectors.T, sims, scorer)
-    if passages:
-        _apply_passages(claims, passages, links, probability)
-    # Word overlap is one of the scorer's features, so it is no separate way in.
-    # Average linkage reads the similarity, not the probability: the probability is spread by the
-    # regression, so a claim retold in ten near-copies would need a high probability to every one.
-    return group_claims(claims, order, comparable, threshold=probability, lexical_threshold=math.inf, sims=links,
-                        average_floor=config["trace.link_average_floor"], link_margin=config["trace.link_margin"],
-                        average_sims=sims)
-
-
 def _overlaps(claim: Claim, start: int, end: int) -> bool:
     """Most of the claim lies inside [start, end)."""
     inside = min(claim.end, end) - max(claim.start, start)
@@ -801,11 +762,21 @@ def _overlaps(claim: Claim, start: int, end: int) -> bool:
 
 
 def _apply_passages(claims: Sequence[Claim], passages: Sequence[dict[str, Any]], sims: Any, floor: float) -> None:
+    """Raise ``sims`` to ``floor`` for the claim pairs of aligned passages (``passage_matches``)."""
+    for i, j in passage_matches(claims, passages, sims):
+        if sims[i, j] < floor:
+            sims[i, j] = sims[j, i] = floor
+
+
+def passage_matches(claims: Sequence[Claim], passages: Sequence[dict[str, Any]], sims: Any) -> list[tuple[int, int]]:
+    """The claim pairs that the two sides of an aligned passage hold, each claim matched with its
+    mutually most similar counterpart on the other side (by ``sims``)."""
     import numpy as np
 
     by_article: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(claims):
         by_article[c.article_id].append(i)
+    matches: list[tuple[int, int]] = []
     for p in passages:
         left = [i for i in by_article.get(p["a_id"], ()) if _overlaps(claims[i], p["a_start"], p["a_end"])]
         right = [j for j in by_article.get(p["b_id"], ()) if _overlaps(claims[j], p["b_start"], p["b_end"])]
@@ -818,11 +789,8 @@ def _apply_passages(claims: Sequence[Claim], passages: Sequence[dict[str, Any]],
         block = np.asarray(sims)[np.ix_(left, right)]
         best_right = {i: right[int(block[r].argmax())] for r, i in enumerate(left)}
         best_left = {j: left[int(block[:, c].argmax())] for c, j in enumerate(right)}
-        for i, j in best_right.items():
-            if best_left[j] != i:
-                continue
-            if sims[i, j] < floor:
-                sims[i, j] = sims[j, i] = floor
+        matches.extend((i, j) for i, j in best_right.items() if best_left[j] == i)
+    return matches
 
 
 def group_id(story_id: str, first: Claim) -> str:

@@ -50,7 +50,7 @@ def _story_inputs(
 
 
 #: Bumped when tracing changes, so that stored traces are recomputed.
-TRACE_VERSION = 21
+TRACE_VERSION = 22
 
 
 def fingerprint(articles: Sequence[dict[str, Any]], claims: Sequence[Claim], pairs: Sequence[dict[str, Any]],

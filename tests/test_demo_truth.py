@@ -79,11 +79,12 @@ def test_demo_truth_fact_check_reaches_the_story(demo_store: Store) -> None:
 
 
 def test_demo_truth_claim_carriers_and_the_denial(demo_store: Store, report: TruthReport) -> None:
-    # measured 0.986 / 0.861 (68 of 79 carriers; see BENCHMARKS.md, development figures). The
-    # false carrier left is the Drunmoor Courier's port statistics ("about 300,000 containers last
-    # year") grouped with the 4,000-containers claim; most of the missed ones are the minister's
-    # "routine maintenance", which the claims stage does not make a claim of.
-    assert report.claim_carriers["precision"] >= 0.98
+    # measured 1.00 / 0.861 (68 of 79 carriers; see BENCHMARKS.md, development figures). With the
+    # cosine rule the Drunmoor Courier's port statistics ("about 300,000 containers last year")
+    # were grouped with the 4,000-containers claim (0.986); the learned links keep them apart.
+    # Most of the missed ones are the minister's "routine maintenance", which the claims stage
+    # does not make a claim of.
+    assert report.claim_carriers["precision"] == 1.0
     assert report.claim_carriers["recall"] >= 0.86
     # APB reports the 4,000-containers claim only to deny it: a denial in the group, not a teller.
     assert report.claim_carriers["denials"]["tp"] >= 1 and report.claim_carriers["denials"]["fp"] == 0

@@ -97,6 +97,20 @@ def snapshot(store: Store) -> dict[str, list[tuple]]:
         }
 
 
+def records_so_far(db: Path) -> int:
+    """Ingest records committed to ``db`` so far (0 before the table exists), read without
+    taking a write lock from the ingest that is running."""
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM ingest_records").fetchone()[0])
+    except sqlite3.Error:  # no table yet, or the file is being created
+        return 0
+
+
 @pytest.mark.slow
 def test_ingest_killed_twenty_times_ends_equal_to_an_uninterrupted_run(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
@@ -121,14 +135,26 @@ def test_ingest_killed_twenty_times_ends_equal_to_an_uninterrupted_run(tmp_path:
     rng = random.Random(SEED)
     db = tmp_path / "killed.db"
     command = [sys.executable, "-c", SCRIPT, str(db), str(batch), *paths]
+    total = len(expected["ingest_records"])
     kills = 0
     attempts = 0
     progress_at_kill: list[int] = []
     while kills < KILLS:
         attempts += 1
         assert attempts < 200, "the ingest kept finishing before it could be killed"
+        done = records_so_far(db)
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.5 * startup, startup + 0.3 * work))
+        if kills % 2 == 0 or done + 1 >= total:
+            # A blind kill, often in start-up or inside the first batches.
+            time.sleep(rng.uniform(0.5 * startup, startup + 0.3 * work))
+        else:
+            # A kill once the work has passed a point drawn at random, so that kills land at
+            # many points of the run at any machine speed or load (timed kills alone all fell
+            # in start-up when the machine was busier than when it was timed).
+            target = rng.randrange(done + 1, total)
+            deadline = time.monotonic() + 60 * (startup + work)
+            while process.poll() is None and records_so_far(db) < target and time.monotonic() < deadline:
+                time.sleep(0.01)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
@@ -151,7 +177,6 @@ def test_ingest_killed_twenty_times_ends_equal_to_an_uninterrupted_run(tmp_path:
     assert store.scalar("SELECT COUNT(*) FROM ingest_sources WHERE complete = 0") == 0
     store.close()
     # The kills interrupted real work at many different points, not only start-up.
-    total = len(expected["ingest_records"])
     assert len({n for n in progress_at_kill if 0 < n < total}) >= 5, progress_at_kill
     for table in expected:
         assert got[table] == expected[table], f"{table} differs from the uninterrupted run"
