@@ -138,7 +138,7 @@ def group_pairs(stories: list[Story], config: Any, scorer: Any) -> set[grouping.
         sims = trace.similarity_matrix(s.claims, config["trace.number_bonus"], vectors=s.vectors)
         comparable = sorted((a, b) for i, a in enumerate(s.order) for b in s.order[i + 1:])
         groups = link_claims(s.claims, s.order, comparable, sims=sims, vectors=s.vectors, pairs=s.pairs,
-                                   passages=s.passages, config=config, scorer=scorer)
+                             passages=s.passages, config=config, scorer=scorer)
         found |= grouping._cross_pairs([{c.id for c in g} for g in groups], s.keys)
     return found
 

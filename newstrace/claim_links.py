@@ -111,50 +111,64 @@ def link_features(claims: Sequence[Claim], cosines: np.ndarray,
     by_article: dict[str, list[int]] = {}
     for i, c in enumerate(claims):
         by_article.setdefault(c.article_id, []).append(i)
+    cosines = np.asarray(cosines, dtype=np.float64)
     # Each claim's best and second-best cosine into every article (its own included; only other
     # articles are read).
     best: dict[str, np.ndarray] = {}
     second: dict[str, np.ndarray] = {}
     for article, members in by_article.items():
-        block = np.asarray(cosines, dtype=np.float64)[:, members]
+        block = cosines[:, members]
         if block.shape[1] > 1:
             top2 = -np.partition(-block, 1, axis=1)[:, :2]
             best[article], second[article] = top2[:, 0], top2[:, 1]
         else:
             best[article], second[article] = block[:, 0], np.full(n, -math.inf)
+    cross = _cross_articles(claims)
     pairs: list[tuple[int, int]] = []
     rows: list[list[float]] = []
-    for i in range(n):
-        for j in range(i + 1, n):
-            a, b = claims[i], claims[j]
-            if a.article_id == b.article_id or (wanted is not None and not wanted[i, j]):
-                continue
-            cosine = float(cosines[i, j])
-            best_i, second_i = float(best[b.article_id][i]), float(second[b.article_id][i])
-            best_j, second_j = float(best[a.article_id][j]), float(second[a.article_id][j])
-            # The rival of the pair on each side: the best other claim, i.e. the second best
-            # when this pair is the best.
-            rival_i = second_i if cosine >= best_i else best_i
-            rival_j = second_j if cosine >= best_j else best_j
-            rival = max(rival_i, rival_j)
-            shared = words[i] & words[j]
-            rare = (sum(weight[x] for x in shared) / (norms[i] * norms[j])) if shared and norms[i] and norms[j] else 0.0
-            if a.source_name and b.source_name:
-                same_source = 1.0 if same_source_name(a.source_name, b.source_name) else 0.0
-            else:
-                same_source = -1.0
-            pairs.append((i, j))
-            rows.append([
-                cosine,
-                jaccard(words[i], words[j]),
-                rare,
-                min(len(trigrams[i] & trigrams[j]), 10) / 10.0,
-                1.0 if quantities[i] & quantities[j] else 0.0,
-                1.0 if cosine >= best_i and cosine >= best_j else 0.0,
-                cosine - rival if rival > -math.inf else 0.0,  # no rival on either side: no margin to read
-                same_source,
-            ])
+    # Row-major over the upper triangle: the pairs come out as (i, j), i < j, in order.
+    for i, j in np.argwhere(np.triu(cross if wanted is None else wanted & cross, k=1)).tolist():
+        a, b = claims[i], claims[j]
+        cosine = float(cosines[i, j])
+        best_i, second_i = float(best[b.article_id][i]), float(second[b.article_id][i])
+        best_j, second_j = float(best[a.article_id][j]), float(second[a.article_id][j])
+        # The rival of the pair on each side: the best other claim, i.e. the second best
+        # when this pair is the best.
+        rival_i = second_i if cosine >= best_i else best_i
+        rival_j = second_j if cosine >= best_j else best_j
+        rival = max(rival_i, rival_j)
+        shared = words[i] & words[j]
+        rare = (sum(weight[x] for x in shared) / (norms[i] * norms[j])) if shared and norms[i] and norms[j] else 0.0
+        if a.source_name and b.source_name:
+            same_source = 1.0 if same_source_name(a.source_name, b.source_name) else 0.0
+        else:
+            same_source = -1.0
+        pairs.append((i, j))
+        rows.append([
+            cosine,
+            jaccard(words[i], words[j]),
+            rare,
+            min(len(trigrams[i] & trigrams[j]), 10) / 10.0,
+            1.0 if quantities[i] & quantities[j] else 0.0,
+            1.0 if cosine >= best_i and cosine >= best_j else 0.0,
+            cosine - rival if rival > -math.inf else 0.0,  # no rival on either side: no margin to read
+            same_source,
+        ])
     return pairs, np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+
+
+def _cross_articles(claims: Sequence[Claim], comparable: Iterable[tuple[str, str]] | None = None) -> np.ndarray:
+    """Boolean matrix: claims i and j are of two different articles (that ``comparable`` pairs,
+    when given)."""
+    position = {a: k for k, a in enumerate(sorted({c.article_id for c in claims}))}
+    index = np.asarray([position[c.article_id] for c in claims], dtype=int)
+    allowed = ~np.eye(len(position), dtype=bool)
+    if comparable is not None:
+        allowed[:] = False
+        for a, b in comparable:
+            if a in position and b in position and a != b:
+                allowed[position[a], position[b]] = allowed[position[b], position[a]] = True
+    return np.asarray(allowed[np.ix_(index, index)], dtype=bool)
 
 
 def link_probabilities(claims: Sequence[Claim], cosines: np.ndarray, base: np.ndarray,
@@ -166,11 +180,7 @@ def link_probabilities(claims: Sequence[Claim], cosines: np.ndarray, base: np.nd
     ``comparable``: the article pairs the grouping compares (default: all); others get 0."""
     scorer = scorer or default_link_scorer()
     out = np.array(base, dtype=np.float64, copy=True)
-    articles = np.asarray([c.article_id for c in claims], dtype=object)
-    cross = articles[:, None] != articles[None, :]
-    if comparable is not None:
-        allowed = {frozenset(p) for p in comparable}
-        cross &= np.asarray([[frozenset((a, b)) in allowed for b in articles] for a in articles], dtype=bool)
+    cross = _cross_articles(claims, comparable)
     # Only pairs that can pass the gate below are scored: the cosine, or the similarity (which
     # holds the word overlap), reaches it. Every other cross-article pair is 0.
     wanted = cross & ((np.asarray(cosines) >= CANDIDATE_COSINE) | (out >= min(CANDIDATE_COSINE, CANDIDATE_OVERLAP)))
@@ -215,9 +225,7 @@ def link_claims(
     # Matched on the similarity: a translation's aligned claims often score below the scorer's
     # gate, where every probability is 0 and could not tell the counterparts apart.
     matched = passage_matches(claims, passages, sims) if passages else []
-    for i, j in matched:
-        if sims[i, j] < threshold:
-            sims[i, j] = sims[j, i] = threshold
+    _raise_to(sims, matched, threshold)
     if config["trace.link_scorer"] == "cosine":
         return group_claims(claims, order, comparable, threshold=threshold,
                             lexical_threshold=config["trace.lexical_threshold"], sims=sims,
@@ -225,12 +233,17 @@ def link_claims(
     probability = config["trace.link_probability"]
     vectors = np.asarray(vectors, dtype=np.float64)
     links = link_probabilities(claims, vectors @ vectors.T, sims, scorer, comparable)
-    for i, j in matched:
-        if links[i, j] < probability:
-            links[i, j] = links[j, i] = probability
+    _raise_to(links, matched, probability)
     # Word overlap is one of the scorer's features, so it is no separate way in. Average linkage
     # reads the similarity, not the probability: the regression spreads probabilities, so a claim
     # retold in ten near-copies would need a high probability to every one.
     return group_claims(claims, order, comparable, threshold=probability, lexical_threshold=math.inf, sims=links,
                         average_floor=config["trace.link_average_floor"], link_margin=config["trace.link_margin"],
                         average_sims=sims)
+
+
+def _raise_to(matrix: Any, matched: Sequence[tuple[int, int]], floor: float) -> None:
+    """Raise ``matrix`` to ``floor`` (both ways) for the ``matched`` claim pairs."""
+    for i, j in matched:
+        if matrix[i, j] < floor:
+            matrix[i, j] = matrix[j, i] = floor

@@ -761,13 +761,6 @@ def _overlaps(claim: Claim, start: int, end: int) -> bool:
     return claim.end > claim.start and inside >= 0.5 * (claim.end - claim.start)
 
 
-def _apply_passages(claims: Sequence[Claim], passages: Sequence[dict[str, Any]], sims: Any, floor: float) -> None:
-    """Raise ``sims`` to ``floor`` for the claim pairs of aligned passages (``passage_matches``)."""
-    for i, j in passage_matches(claims, passages, sims):
-        if sims[i, j] < floor:
-            sims[i, j] = sims[j, i] = floor
-
-
 def passage_matches(claims: Sequence[Claim], passages: Sequence[dict[str, Any]], sims: Any) -> list[tuple[int, int]]:
     """The claim pairs that the two sides of an aligned passage hold, each claim matched with its
     mutually most similar counterpart on the other side (by ``sims``)."""
