@@ -1,6 +1,6 @@
 """Train newstrace's attribution model on PolNeAR train (../shared/data/polnear/train).
 
-    python bench/train_attribution.py [--cache DIR] [--holdout | --holdout-only | --boundary-only]
+    python bench/train_attribution.py [--cache DIR] [--holdout | --holdout-only | --boundary-only | --content-rank-only]
                                       [--output DIR/attribution.json.gz --compare newstrace/models_data]
 
 Deterministic: articles in name order, liblinear logistic regressions (no random state used) on
@@ -11,12 +11,14 @@ models' examples, so that a rebuild can be checked input by input; ``--compare``
 rebuilt weights differ from a folder of published ones. The LSTM cue tagger is trained by
 PyTorch on one thread with fixed seeds and batch order (two runs gave the same losses to four
 decimals). By default it trains on all of train and writes newstrace/models_data/
-attribution.json.gz and, beside it, attribution_tagger.json.gz and the cue boundary model
-attribution_boundary.json.gz (``--boundary-only``: that one alone, about a minute). ``--holdout`` first holds out
+attribution.json.gz and, beside it, attribution_tagger.json.gz, the cue boundary model
+attribution_boundary.json.gz (``--boundary-only``: that one alone, about a minute) and the listwise
+content ranker attribution_content_rank.json.gz (``--content-rank-only``: that one alone, L-BFGS on
+numpy, a few minutes). ``--holdout`` first holds out
 every fifth train article (by name), trains on the rest and prints rules-only vs model exact F1
 on the held-out fifth (the full extraction, scored as in bench/attribution.py) for each weight of
 the LSTM tagger in TAGGER_WEIGHTS, then with the boundary model for each weight in
-BOUNDARY_WEIGHTS; ``--holdout-only`` stops there (``--fold-model`` reuses that
+BOUNDARY_WEIGHTS, then with the content ranker for each L2 in CONTENT_RANK_L2S; ``--holdout-only`` stops there (``--fold-model`` reuses that
 fold's linear models from an earlier ``--holdout-only --output`` run). The source / content
 thresholds and the tagger weight (fixed below) were chosen on that fold. Dev is never read.
 ``--cache DIR`` keeps the spaCy parses (DocBin).
@@ -47,6 +49,7 @@ DATA = REPO.parent / "shared" / "data" / "polnear"
 
 from attribution import TYPES, Spans, load_split, score  # noqa: E402
 
+from newstrace.attribution_content_rank import RANK_PATH  # noqa: E402
 from newstrace.attribution_model import TAGGER_PATH  # noqa: E402
 
 _SPAN_LINE = re.compile(r"^(T\d+)\t(\w+) ([\d ;]+)\t")
@@ -133,12 +136,15 @@ def parse_split(split: str, texts: list[str], cache: Path | None) -> list[list[t
     return out
 
 
-def examples(parsed: list[list[tuple[int, Any]]], golds: list[list[Triple]]) -> dict[str, tuple[list[list[str]], list[int]]]:
-    """Feature lists and 0/1 labels for the cue tagger and the source / content rankers."""
+def examples(parsed: list[list[tuple[int, Any]]], golds: list[list[Triple]],
+             content_groups: list[int] | None = None) -> dict[str, tuple[list[list[str]], list[int]]]:
+    """Feature lists and 0/1 labels for the cue tagger and the source / content rankers; with
+    ``content_groups``, the gold cue (a running number) of each content row is appended there."""
     from newstrace.attribution import CUE_LEMMAS, quotations, rule_cue_tokens, rule_spans, span_candidates
     from newstrace.attribution_model import cue_features
 
     data: dict[str, tuple[list[list[str]], list[int]]] = {k: ([], []) for k in ("cue", "source", "content")}
+    group = 0
     # Cue labels are tags: 0 outside, 1 first token of a gold cue, 2 a later token of it.
     for docs, gold in zip(parsed, golds, strict=True):
         for off, doc in docs:
@@ -167,6 +173,9 @@ def examples(parsed: list[list[tuple[int, Any]]], golds: list[list[Triple]]) -> 
                     for rng, f in cands:
                         data[key][0].append(f)
                         data[key][1].append(int(rng == gold_rng))
+                if content_groups is not None:
+                    content_groups.extend([group] * len(con_cands))
+                group += 1
     return data
 
 
@@ -209,7 +218,8 @@ def fit(x: Any, names: list[str], labels: list[int], c: float, min_weight: float
 def train(parsed: list[list[tuple[int, Any]]], golds: list[list[Triple]], thresholds: dict[str, float]) -> Any:
     from newstrace.attribution_model import CUE_TAGS, AttributionModel
 
-    data = examples(parsed, golds)
+    groups: list[int] = []
+    data = examples(parsed, golds, groups)
     print(f"  training examples digest {examples_digest(data)}", flush=True)
     t0 = time.perf_counter()
     x, names = _matrix(data["cue"][0])
@@ -225,7 +235,8 @@ def train(parsed: list[list[tuple[int, Any]]], golds: list[list[Triple]], thresh
         models[key] = fit(*_matrix(data[key][0]), data[key][1], c=c)
         print(f"  {key}: {len(data[key][1]):,} examples, {sum(data[key][1]):,} positive, "
               f"{len(models[key].weights):,} weights ({time.perf_counter() - t0:.0f} s)", flush=True)
-    return AttributionModel(cue_tags=cue_tags, thresholds=thresholds, **models)
+    return AttributionModel(cue_tags=cue_tags, thresholds=thresholds, **models,
+                            content_rank=train_content_rank(*data["content"], groups))
 
 
 def boundary_examples(parsed: list[list[tuple[int, Any]]], golds: list[list[Triple]]) -> tuple[list[list[str]], list[int]]:
@@ -276,6 +287,36 @@ def train_boundary(parsed: list[list[tuple[int, Any]]], golds: list[list[Triple]
     lin = fit(*_matrix(feats), labels, c=0.5)
     print(f"  boundary: {len(lin.weights):,} weights ({time.perf_counter() - t0:.0f} s)", flush=True)
     return BoundaryModel(lin.bias, lin.weights, tagger_weight)
+
+
+#: L2 of the listwise content ranker, chosen on the held-out fold of train: content exact F1
+#: 58.1 / 58.2 / 57.9 / 57.6 / 57.5 at 0.1 / 0.3 / 1 / 3 / 10, 57.2 without the ranker (with the
+#: context features and clause prefixes of feature version 3; before them the plateau was 0.1-1).
+CONTENT_RANK_L2 = 0.3
+#: L2 values tried on the held-out fold.
+CONTENT_RANK_L2S = (0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+def train_content_rank(feats: list[list[str]], labels: list[int], groups: list[int], l2: float = CONTENT_RANK_L2) -> Any:
+    """The listwise content ranker (``attribution_content_rank``) over the content rows of
+    ``examples``: each gold cue whose gold content is among its candidates is one softmax group."""
+    from newstrace.attribution_content_rank import fit_listwise
+
+    t0 = time.perf_counter()
+    positives = Counter(g for g, y in zip(groups, labels, strict=True) if y)
+    rows = [k for k, g in enumerate(groups) if positives[g] == 1]
+    x, names = _matrix([feats[k] for k in rows])
+    ranker = fit_listwise(x, names, [labels[k] for k in rows], [groups[k] for k in rows], l2)
+    print(f"  content ranker (L2 {l2}): {len({groups[k] for k in rows}):,} of {len(set(groups)):,} gold cues with their content "
+          f"among the candidates, {len(rows):,} rows, {len(ranker.weights):,} weights "
+          f"({time.perf_counter() - t0:.0f} s)", flush=True)
+    return ranker
+
+
+def content_rank_data(parsed: list[list[tuple[int, Any]]], golds: list[list[Triple]]) -> tuple[list[list[str]], list[int], list[int]]:
+    groups: list[int] = []
+    feats, labels = examples(parsed, golds, groups)["content"]
+    return feats, labels, groups
 
 
 TaggerRows = list[tuple[Any, list[int]]]
@@ -421,7 +462,8 @@ def load_model_file(path: Path) -> Any:
 
 
 def compare_weights(rebuilt: Path, reference: Path) -> None:
-    """Per linear model of two weights files (attribution.json.gz or attribution_boundary.json.gz):
+    """Per linear model of two weights files (attribution.json.gz, attribution_boundary.json.gz or
+    attribution_content_rank.json.gz):
     how many weights differ and by how much (a rebuild on one BLAS thread should show none; a
     2-thread OpenBLAS fit differed by up to 0.03)."""
     import gzip
@@ -430,8 +472,8 @@ def compare_weights(rebuilt: Path, reference: Path) -> None:
     def linear_models(path: Path) -> dict[str, tuple[float, dict[str, float]]]:
         with gzip.open(path, "rb") as fh:
             data = json.loads(fh.read())
-        if "models" not in data:  # the boundary model: one regression
-            return {"boundary": (data["bias"], data["weights"])}
+        if "models" not in data:  # the boundary model or the content ranker: one weight list
+            return {"boundary" if "bias" in data else "rank": (data.get("bias", 0.0), data["weights"])}
         return {name: (m["bias"], {f: w for f, w in zip(data["features"], m["weights"], strict=True) if w})
                 for name, m in data["models"].items()}
 
@@ -461,6 +503,8 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=None, help="write the model here instead of the package")
     parser.add_argument("--boundary-only", action="store_true",
                         help="train only the cue boundary model (on all of train) and write it beside the model")
+    parser.add_argument("--content-rank-only", action="store_true",
+                        help="train only the listwise content ranker (on all of train) and write it beside the model")
     parser.add_argument("--fold-model", type=Path, default=None,
                         help="with --holdout: reuse the fold's linear models saved by --holdout-only --output")
     parser.add_argument("--compare", type=Path, default=None,
@@ -483,13 +527,17 @@ def main() -> int:
         rest = [k for k in range(len(arts)) if k % 5 != 0]
         print(f"held-out fold: train on {len(rest)} articles, score on {len(held)}", flush=True)
         if args.fold_model:  # the linear models of an earlier --holdout-only --output run
-            model = load_model_file(args.fold_model)
+            # Its thresholds are the current ones (files saved before the LSTM lack its weight).
+            model = replace(load_model_file(args.fold_model), thresholds=THRESHOLDS,
+                            content_rank=train_content_rank(*content_rank_data([parsed[k] for k in rest], [golds[k] for k in rest])))
         else:
             model = train([parsed[k] for k in rest], [golds[k] for k in rest], THRESHOLDS)
         tagger = train_tagger(tagger_rows([parsed[k] for k in rest], [golds[k] for k in rest]))
         if args.output:  # the fold's models, for error analysis
             model.save(args.output)
             tagger.save(args.output.parent / TAGGER_PATH.name)
+            model.content_rank.save(args.output.parent / RANK_PATH.name)
+        fold_rank, model = model.content_rank, replace(model, content_rank=None)
         h_parsed = [parsed[k] for k in held]
         set_tensors(h_parsed)
         h_texts = [texts[k] for k in held]
@@ -503,30 +551,46 @@ def main() -> int:
         for weight in BOUNDARY_WEIGHTS:
             rebound = replace(mixed, boundary=replace(boundary, tagger_weight=weight))
             print(_line(f"+ boundary, weight {weight}", evaluate(h_parsed, h_texts, h_gold, rebound)), flush=True)
+        rebound = replace(mixed, boundary=replace(boundary, tagger_weight=BOUNDARY_TAGGER_WEIGHT))
+        rank_data = content_rank_data([parsed[k] for k in rest], [golds[k] for k in rest])
+        for l2 in CONTENT_RANK_L2S:
+            rank = fold_rank if l2 == CONTENT_RANK_L2 else train_content_rank(*rank_data, l2=l2)
+            ranked = replace(rebound, content_rank=rank)
+            print(_line(f"+ content ranker, L2 {l2}", evaluate(h_parsed, h_texts, h_gold, ranked)), flush=True)
         if args.holdout_only:
             return 0
     from newstrace.attribution_boundary import BOUNDARY_PATH
     from newstrace.attribution_model import MODEL_PATH
 
     path = args.output or MODEL_PATH
-    boundary_path = path.parent / BOUNDARY_PATH.name
     path.parent.mkdir(parents=True, exist_ok=True)
+
+    def written(file: Path) -> None:
+        print(f"wrote {file} ({file.stat().st_size:,} bytes)", flush=True)
+        other = None if args.compare is None else args.compare / file.name
+        # The LSTM's weights are not a linear model; its rebuild is checked with cmp.
+        if other is not None and file.name != TAGGER_PATH.name and file.resolve() != other.resolve():
+            compare_weights(file, other)
+
     print(f"final model: all {len(arts)} train articles", flush=True)
+    rank_path = path.parent / RANK_PATH.name
+    if args.content_rank_only:
+        train_content_rank(*content_rank_data(parsed, golds)).save(rank_path)
+        written(rank_path)
+        return 0
+    boundary_path = path.parent / BOUNDARY_PATH.name
     train_boundary(parsed, golds).save(boundary_path)
-    print(f"wrote {boundary_path} ({boundary_path.stat().st_size:,} bytes)")
-    if args.compare is not None and boundary_path != args.compare / BOUNDARY_PATH.name:
-        compare_weights(boundary_path, args.compare / BOUNDARY_PATH.name)
+    written(boundary_path)
     if args.boundary_only:
         return 0
     model = train(parsed, golds, THRESHOLDS)
     tagger = train_tagger(tagger_rows(parsed, golds))
-    # The tagger first: a model file without its tagger beside it would run the linear taggers alone.
+    # The tagger and ranker first: a model file without them beside it would run without them.
     tagger.save(path.parent / TAGGER_PATH.name)
+    model.content_rank.save(rank_path)
     model.save(path)
-    for written in (path.parent / TAGGER_PATH.name, path):
-        print(f"wrote {written} ({written.stat().st_size:,} bytes)")
-    if args.compare is not None and path != args.compare / MODEL_PATH.name:
-        compare_weights(path, args.compare / MODEL_PATH.name)
+    for file in (path.parent / TAGGER_PATH.name, rank_path, path):
+        written(file)
     print(f"{time.perf_counter() - started:.0f} s in all")
     return 0
 

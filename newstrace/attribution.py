@@ -468,13 +468,22 @@ def rule_cue_tokens(doc: Any, rules: list[RuleItem]) -> set[int]:
     return {i for raw, _, _, _ in rules for i in range(raw.cue[0], raw.cue[1])}
 
 
-def _best(model: Any, cands: Candidates, threshold: float) -> tuple[int, int] | None:
+def _best(model: Any, cands: Candidates, threshold: float, rank: Any = None) -> tuple[int, int] | None:
+    """The candidate ``model`` finds most probable, if at least ``threshold``; with a ``rank``er
+    (``attribution_content_rank``), the one it scores highest among those at least ``threshold``."""
+    if rank is not None:
+        kept = [(rng, feats) for rng, feats in cands if model.prob(feats) >= threshold]
+        return max(kept, key=lambda c: rank.score(c[1]))[0] if kept else None
     best, best_p = None, threshold
     for rng, feats in cands:
         p = model.prob(feats)
         if p >= best_p:
             best, best_p = rng, p
     return best
+
+
+def _passive(head: Any) -> bool:
+    return any(c.dep_ in ("auxpass", "nsubjpass") for c in head.children)
 
 
 def model_spans(doc: Any, quotes: list[tuple[int, int]], model: Any) -> list[RuleItem]:
@@ -494,6 +503,13 @@ def model_spans(doc: Any, quotes: list[tuple[int, int]], model: Any) -> list[Rul
             cues.append(raw.cue)
     if model.boundary is not None:
         cues = rebound_cues(doc, cues, tag_probs, model.boundary)
+    # A content does not swallow another cue outside quotation marks ("described the closure as
+    # ..., saying the terminal would shut"): 0.6% of PolNeAR train's gold contents hold another
+    # cue. A passive cue may stay inside ("..., and inspectors have been told not to open them":
+    # the instruction is part of what the source said). Held-out fold of train: exact F1 source
+    # 69.6 -> 69.3, cue 70.7 -> 71.6, content 58.2 -> 59.5 (59.4 without the passive exception).
+    bare = [c for c in (_char_range(doc, c) for c in cues if not _passive(cue_head(doc, c)))
+            if not any(q0 <= c[0] and c[1] <= q1 for q0, q1 in quotes)]
     for cue in sorted(cues):
         cue_c = _char_range(doc, cue)
         rule = next((r for r in rules if r[1][0] < cue_c[1] and cue_c[0] < r[1][1]), None)
@@ -513,7 +529,9 @@ def model_spans(doc: Any, quotes: list[tuple[int, int]], model: Any) -> list[Rul
             # cue ("“...,” he said, “...”"), never overlap it otherwise.
             con_cands = [(rng, f) for rng, f in con_cands if not (rng[0] < src_c[1] and src_c[0] < rng[1])
                          or rng[0] <= cue_c[0] and cue_c[1] <= rng[1]]
-        con_c = _best(model.content, con_cands, model.thresholds["content"])
+        others = [c for c in bare if c != cue_c]
+        con_cands = [(rng, f) for rng, f in con_cands if not any(rng[0] <= c0 and c1 <= rng[1] for c0, c1 in others)]
+        con_c = _best(model.content, con_cands, model.thresholds["content"], rank=model.content_rank)
         src_tok = None
         if src_c is not None:
             span = doc.char_span(src_c[0], src_c[1], alignment_mode="expand")

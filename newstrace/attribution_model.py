@@ -20,8 +20,12 @@ What it decides, and on what evidence:
 - **source** and **content**: for each cue, candidate spans are built from the parse (subtrees of
   nearby words, with and without the cue's own subtree; quotations; the sentence or paragraph
   before / after the cue; the rules' own answer) and ranked by a second and third logistic
-  regression over the candidate's syntactic relation to the cue, position, length, quotation marks
-  and "that"-complementiser. The best candidate is kept if its probability clears a threshold.
+  regression over the candidate's syntactic relation to the cue, position, length, quotation marks,
+  "that"-complementiser and the words just outside it; content candidates after the cue also come
+  cut at their first clause boundaries. The best candidate is kept if its probability clears a
+  threshold; among the content candidates that clear it, the listwise ranker of
+  ``attribution_content_rank`` picks one. Same fold: 69.6 / 70.7 / 58.2 (and 69.3 / 71.6 / 59.5
+  with the nested-cue rule of ``attribution.model_spans``).
 
 All weights were learned on PolNeAR *train* only by ``bench/train_attribution.py`` (deterministic)
 and are stored as plain feature weights in ``models_data/attribution.json.gz`` (the LSTM's as fp16
@@ -43,9 +47,11 @@ from .errors import ModelUnavailable
 
 if TYPE_CHECKING:
     from .attribution_boundary import BoundaryModel
+    from .attribution_content_rank import ContentRanker
 
 MODEL_PATH = Path(__file__).parent / "models_data" / "attribution.json.gz"
-FEATURE_VERSION = 2
+#: 3: content candidates cut at clause boundaries, and the words around a content candidate.
+FEATURE_VERSION = 3
 CUE_TAGS = ("O", "B", "I")
 MAX_SPAN_TOKENS = 120  # longer candidates are almost never annotated spans (train: <0.5%)
 
@@ -88,6 +94,9 @@ class AttributionModel:
     #: The learned cue re-bounding step (``attribution_boundary``, its own file); None: the
     #: decoded cues stay as they are.
     boundary: BoundaryModel | None = field(default=None, compare=False)
+    #: The listwise content ranker (``attribution_content_rank``, its own file): it chooses among
+    #: the content candidates the pointwise model keeps; None: the most probable one is kept.
+    content_rank: ContentRanker | None = field(default=None, compare=False)
 
     def cue_tag_probs(self, feats: list[list[str]]) -> list[tuple[float, float, float]]:
         """Normalised (O, B, I) probabilities of each token from the linear taggers."""
@@ -152,10 +161,12 @@ def load_model(path: Path = MODEL_PATH) -> AttributionModel | None:
     if not path.is_file():
         return None
     from .attribution_boundary import BOUNDARY_PATH, load_boundary
+    from .attribution_content_rank import RANK_PATH, load_content_ranker
 
     model = AttributionModel.from_json(_read_json_gz(path))
     tagger = load_tagger(path.parent / TAGGER_PATH.name)
-    return replace(model, tagger=tagger, boundary=load_boundary(path.parent / BOUNDARY_PATH.name))
+    return replace(model, tagger=tagger, boundary=load_boundary(path.parent / BOUNDARY_PATH.name),
+                   content_rank=load_content_ranker(path.parent / RANK_PATH.name))
 
 
 # -- token features (cue tagger) ------------------------------------------------------------------
@@ -360,7 +371,36 @@ def content_candidates(doc: Any, cue: tuple[int, int], head: Any, quotes: list[C
         for r0, r1 in quotes:
             if r0 > q1 and q1 <= cue_c[0] and cue_c[1] <= r0:
                 chars.add((q0, r1))
-    return sorted(chars)
+    return sorted(chars | _clause_prefixes(doc, chars, cue_c[1]))
+
+
+#: A content after its cue may stop before any of its first ``CLAUSE_CUTS`` commas, semicolons,
+#: colons, dashes, brackets or coordinating conjunctions ("he said the plan would work[, and the
+#: governor agreed]"). Held-out fold of train, with the context features of ``span_features``:
+#: content exact F1 56.8 → 57.8 with the listwise ranker.
+CLAUSE_CUTS = 4
+_CUT_TEXTS = frozenset(",;:()[]\u2014\u2013-")
+
+
+def _clause_prefixes(doc: Any, chars: set[CharRange], after: int) -> set[CharRange]:
+    """Prefixes of the candidates that start at or after character ``after`` (the cue's end),
+    each ending before one of the candidate's first ``CLAUSE_CUTS`` clause boundaries."""
+    out: set[CharRange] = set()
+    for a, b in chars:
+        if a < after:
+            continue
+        span = doc.char_span(a, b, alignment_mode="expand")
+        if span is None:
+            continue
+        cuts = 0
+        for tok in span[1:]:
+            if tok.text in _CUT_TEXTS or tok.pos_ == "CCONJ":
+                last = doc[tok.i - 1]
+                out.add((a, last.idx + len(last)))
+                cuts += 1
+                if cuts >= CLAUSE_CUTS:
+                    break
+    return out
 
 
 def span_features(doc: Any, cue: tuple[int, int], head: Any, char_rng: CharRange, quotes: list[CharRange],
@@ -407,7 +447,35 @@ def span_features(doc: Any, cue: tuple[int, int], head: Any, char_rng: CharRange
               f"qstart={text[char_rng[0]] in QUOTE_OPEN}", f"qend={text[char_rng[1] - 1] in QUOTE_CLOSE}",
               f"qboth={text[char_rng[0]] in QUOTE_OPEN and text[char_rng[1] - 1] in QUOTE_CLOSE}",
               f"rtag={root.tag_}", f"colon={doc[cue[1]].text == ':' if cue[1] < len(doc) else False}"]
+        f += _context_features(doc, span)
     return f
+
+
+_FUNCTION_POS = ("DET", "SCONJ", "PRON", "ADP", "PUNCT", "CCONJ", "AUX", "PART")
+
+
+def _word(tok: Any) -> str:
+    return tok.lower_ if tok.pos_ in _FUNCTION_POS else tok.pos_
+
+
+def _context_features(doc: Any, span: Any) -> list[str]:
+    """What lies just outside a content candidate and how its edges hang on the rest: the word
+    after it (", and", ", which", "on Monday") and before it, their attachment, and whether its
+    first and last words' heads are inside it. Held-out fold of train: content exact F1 54.1 →
+    56.1 with the pointwise model alone, 56.8 with the listwise ranker."""
+    nxt = doc[span.end] if span.end < len(doc) else None
+    prv = doc[span.start - 1] if span.start > 0 else None
+
+    def inside(tok: Any) -> str:
+        return "in" if span.start <= tok.head.i < span.end or tok.head.i == tok.i else "out"
+
+    f = [f"nxt={_word(nxt) if nxt is not None else '$'}", f"nxtdep={nxt.dep_ if nxt is not None else '$'}",
+         f"prv={_word(prv) if prv is not None else '^'}", f"prvdep={prv.dep_ if prv is not None else '^'}"]
+    if nxt is not None:
+        after = doc[nxt.i + 1] if nxt.i + 1 < len(doc) else None
+        f += [f"nxt2={_word(nxt)}|{_word(after) if after is not None else '$'}",
+              f"nxtattach={nxt.dep_}|{'in' if span.start <= nxt.head.i < span.end else 'out'}"]
+    return f + [f"lasthead={inside(span[-1])}|{span[-1].dep_}", f"firsthead={inside(span[0])}|{span[0].dep_}"]
 
 
 QUOTE_OPEN = "\u201c\"\u00ab'\u2018"

@@ -31,10 +31,11 @@ from .store import Store
 
 STAGE = "claims"
 #: Raised whenever a change to attribution or claim extraction changes what is stored for the
-#: same text (2: relative-pronoun sources take their antecedent's name, 23 Nov 2026). A store
+#: same text (2: relative-pronoun sources take their antecedent's name, 23 Nov 2026; 3: contents
+#: chosen by the listwise content ranker, ``attribution_content_rank``, 23 Nov 2026). A store
 #: whose last ``claims`` run was made with another version is extracted again, every article:
 #: an upgrade never leaves old attributions beside new ones.
-EXTRACTION_VERSION = 2
+EXTRACTION_VERSION = 3
 ENTITY_LABELS = frozenset("PERSON ORG GPE NORP LOC FAC EVENT LAW PRODUCT".split())
 #: Verbs of events and accusations that make a statement worth checking.
 EVENT_WORDS = re.compile(
