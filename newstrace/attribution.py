@@ -294,6 +294,9 @@ def quotations(paragraph: str) -> list[tuple[int, int]]:
     return out
 
 
+_CLOSING_PUNCT = re.compile(r"\s*[,\u2014\u2013]")
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Strip white space and outer punctuation, but keep a closing quotation mark together with
     the punctuation it encloses (PolNeAR's convention: '... maniacal,”' stays whole)."""
@@ -431,7 +434,13 @@ def span_candidates(doc: Any, quotes: list[tuple[int, int]], cue: tuple[int, int
                     rule: RuleItem | None) -> tuple[Candidates, Candidates]:
     """Source and content candidates (paragraph character ranges with their features) for the
     cue at token range ``cue``; the rules' answer is always among them."""
-    from .attribution_model import content_candidates, cue_head, source_candidates, span_features
+    from .attribution_model import (
+                content_candidates,
+        cue_head,
+        is_passive,
+        source_candidates,
+        span_features,
+    )
 
     para = doc.text
     head = cue_head(doc, cue)
@@ -443,6 +452,12 @@ def span_candidates(doc: Any, quotes: list[tuple[int, int]], cue: tuple[int, int
         c = _trim(para, *_char_range(doc, rng))
         if c[1] > c[0]:
             srcs.add(c)
+            # PolNeAR keeps the comma or dash that closes an apposition ("Dean Johnson, a
+            # salesman from Sumter, South Carolina, says"). Held-out fold of train: source exact
+            # F1 69.3 -> 72.2.
+            closing = _CLOSING_PUNCT.match(para, c[1])
+            if closing:
+                srcs.add((c[0], closing.end()))
     if rule_src:
         srcs.add(rule_src)
     cons: set[tuple[int, int]] = set()
@@ -454,8 +469,9 @@ def span_candidates(doc: Any, quotes: list[tuple[int, int]], cue: tuple[int, int
             overlaps = c[0] < cue_c[1] and cue_c[0] < c[1]
             # A content may enclose its cue only as the extent of a quotation interrupted by it
             # ("“...,” he said, “...”"): quotation marks on both sides.
-            around = (c[0] <= cue_c[0] and cue_c[1] <= c[1] and any(ch in QUOTE_CHARS for ch in para[c[0]:cue_c[0]])
-                      and any(ch in QUOTE_CHARS for ch in para[cue_c[1]:c[1]]))
+            around = c[0] <= cue_c[0] and cue_c[1] <= c[1] and (
+                (any(ch in QUOTE_CHARS for ch in para[c[0]:cue_c[0]]) and any(ch in QUOTE_CHARS for ch in para[cue_c[1]:c[1]]))
+                or is_passive(head))
             if c[1] > c[0] and (not overlaps or around):
                 cons.add(c)
     if rule_con:
@@ -482,14 +498,10 @@ def _best(model: Any, cands: Candidates, threshold: float, rank: Any = None) -> 
     return best
 
 
-def _passive(head: Any) -> bool:
-    return any(c.dep_ in ("auxpass", "nsubjpass") for c in head.children)
-
-
 def model_spans(doc: Any, quotes: list[tuple[int, int]], model: Any) -> list[RuleItem]:
     """The learned model's attributions of one paragraph doc, in the rules' format."""
     from .attribution_boundary import rebound_cues
-    from .attribution_model import cue_head, decode_cues
+    from .attribution_model import cue_head, decode_cues, is_passive
 
     rules = rule_spans(doc, quotes)
     tag_probs = model.cue_probs(doc, quotes, rule_cue_tokens(doc, rules), CUE_LEMMAS)
@@ -508,7 +520,7 @@ def model_spans(doc: Any, quotes: list[tuple[int, int]], model: Any) -> list[Rul
     # cue. A passive cue may stay inside ("..., and inspectors have been told not to open them":
     # the instruction is part of what the source said). Held-out fold of train: exact F1 source
     # 69.6 -> 69.3, cue 70.7 -> 71.6, content 58.2 -> 59.5 (59.4 without the passive exception).
-    bare = [c for c in (_char_range(doc, c) for c in cues if not _passive(cue_head(doc, c)))
+    bare = [c for c in (_char_range(doc, c) for c in cues if not is_passive(cue_head(doc, c)))
             if not any(q0 <= c[0] and c[1] <= q1 for q0, q1 in quotes)]
     for cue in sorted(cues):
         cue_c = _char_range(doc, cue)
@@ -532,6 +544,10 @@ def model_spans(doc: Any, quotes: list[tuple[int, int]], model: Any) -> list[Rul
         others = [c for c in bare if c != cue_c]
         con_cands = [(rng, f) for rng, f in con_cands if not any(rng[0] <= c0 and c1 <= rng[1] for c0, c1 in others)]
         con_c = _best(model.content, con_cands, model.thresholds["content"], rank=model.content_rank)
+        if src_c is not None and con_c is not None and src_c[0] < con_c[1] and con_c[0] < src_c[1] and is_passive(head):
+            # "Trump is expected to deliver ...": the subject of a passive cue is what is
+            # expected, inside the content, not who expects it (PolNeAR marks no source).
+            src_c = None
         src_tok = None
         if src_c is not None:
             span = doc.char_span(src_c[0], src_c[1], alignment_mode="expand")
@@ -625,7 +641,7 @@ def resolve_backrefs(atts: list[Attribution], infos: list[SourceInfo], docs: Ite
         if att.source is None:
             out.append(att)
             continue
-        src = att.source.text.strip()
+        src = att.source.text.strip().rstrip(",\u2014\u2013 ")  # the apposition's closing comma
         low = src.lower()
         target: int | None = None
         if info.is_backref and low.split()[-1] in PRONOUNS:

@@ -13,6 +13,7 @@ the README (attribution section), and a user can see exactly why a name was norm
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -269,7 +270,11 @@ def classify_source(words: list[tuple[str, str, str, str]], person_names: list[s
         return SourceInfo("anonymous", role, None, None, False)
     labels = {w[3] for w in words if w[3]}
     if labels & {"ORG", "GPE", "NORP", "FAC"} or head in ORG_HEADS or _has_propn(words):
-        return SourceInfo("organisation", None, normalise_entity(_strip_det(text)), None, False)
+        # The name is the phrase before an apposition or clause: "Brenmark, a logistics firm,"
+        # and "Kasich, who finished second," name Brenmark and Kasich.
+        head_words = list(itertools.takewhile(lambda w: w[0] not in (",", "\u2014", "\u2013", "(", "--"), words))
+        return SourceInfo("organisation", None, normalise_entity(_strip_det(" ".join(w[0] for w in head_words) or text)),
+                          None, False)
     return SourceInfo("none", None, None, None, False)
 
 

@@ -105,3 +105,26 @@ def test_passive_and_quoted_cues_may_stay_inside_a_content(nlp: Any) -> None:
     # A cue inside the quotation is the speaker's words: one attribution, the quote whole.
     assert _triples('He said: "They told us to leave the building."', nlp) == [
         ("said:", '"They told us to leave the building."')]
+
+
+def test_a_source_keeps_the_comma_that_closes_its_apposition_and_its_name_does_not(nlp: Any) -> None:
+    atts = extract_attributions(
+        "Dean Johnson, a 55-year-old salesman from Sumter, South Carolina, says the economy comes first.", nlp)
+    assert [(a.source.text if a.source else None, a.source_name, a.cue.text) for a in atts] == [
+        ("Dean Johnson, a 55-year-old salesman from Sumter, South Carolina,", "Dean Johnson", "says")]
+
+
+def test_an_organisation_name_stops_before_its_apposition_or_clause() -> None:
+    from newstrace.attribution_sources import classify_source
+
+    words = [("Brenmark", "brenmark", "PROPN", "ORG"), (",", ",", "PUNCT", ""), ("a", "a", "DET", ""),
+             ("logistics", "logistics", "NOUN", ""), ("firm", "firm", "NOUN", ""), (",", ",", "PUNCT", "")]
+    info = classify_source(words, [])
+    assert (info.kind, info.name) == ("organisation", "Brenmark")
+
+
+def test_a_passive_cue_s_content_runs_around_it_and_its_subject_is_no_source(nlp: Any) -> None:
+    # PolNeAR marks the whole clause as what "is expected", and no one as expecting it.
+    atts = extract_attributions("Trump is expected to deliver a victory speech later tonight.", nlp)
+    assert [(a.source, a.cue.text, a.content.text if a.content else None) for a in atts] == [
+        (None, "is expected", "Trump is expected to deliver a victory speech later tonight")]

@@ -97,7 +97,8 @@ def test_claims_who_clause_names_a_person_for_later_pronouns() -> None:
             "hazardous waste across a border without a permit would breach the Kessel Convention,\" she said.")
     atts, _ = analyse_text(text)
     by_source = {a.source.text: a for a in atts if a.source is not None}
-    sorvik = by_source["Helena Sorvik, who teaches maritime law at the University of Castrell"]
+    # The source span keeps the comma that closes the clause, as PolNeAR marks it; the name does not.
+    sorvik = by_source["Helena Sorvik, who teaches maritime law at the University of Castrell,"]
     assert (sorvik.source_kind, sorvik.source_name) == ("named-expert", "Helena Sorvik")
     she = by_source["she"]
     assert (she.source_kind, she.source_name) == ("named-expert", "Helena Sorvik")
