@@ -434,13 +434,7 @@ def span_candidates(doc: Any, quotes: list[tuple[int, int]], cue: tuple[int, int
                     rule: RuleItem | None) -> tuple[Candidates, Candidates]:
     """Source and content candidates (paragraph character ranges with their features) for the
     cue at token range ``cue``; the rules' answer is always among them."""
-    from .attribution_model import (
-                content_candidates,
-        cue_head,
-        is_passive,
-        source_candidates,
-        span_features,
-    )
+    from .attribution_model import content_candidates, cue_head, is_passive, source_candidates, span_features
 
     para = doc.text
     head = cue_head(doc, cue)
@@ -468,7 +462,8 @@ def span_candidates(doc: Any, quotes: list[tuple[int, int]], cue: tuple[int, int
         for c in (_trim_content(para, c0, c1), plain, stop):
             overlaps = c[0] < cue_c[1] and cue_c[0] < c[1]
             # A content may enclose its cue only as the extent of a quotation interrupted by it
-            # ("“...,” he said, “...”"): quotation marks on both sides.
+            # ("“...,” he said, “...”"): quotation marks on both sides; or around a passive cue
+            # ("Trump is expected to deliver ...", PolNeAR's convention).
             around = c[0] <= cue_c[0] and cue_c[1] <= c[1] and (
                 (any(ch in QUOTE_CHARS for ch in para[c[0]:cue_c[0]]) and any(ch in QUOTE_CHARS for ch in para[cue_c[1]:c[1]]))
                 or is_passive(head))
